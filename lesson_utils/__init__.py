@@ -1,0 +1,58 @@
+"""Helpers shared by the course notebooks on attention and transformers.
+
+Importing this package prepares the environment *before* TensorFlow loads:
+
+* ``TF_USE_LEGACY_KERAS=1``: ``hub.KerasLayer`` and the TF classes of
+  ``transformers`` need Keras 2 (the ``tf_keras`` package);
+* TensorFlow's C++ start-up messages (oneDNN, CUDA probing) are kept off
+  stderr, so they do not clutter notebook outputs.
+
+Import it first in every notebook: ``import lesson_utils``.
+"""
+import os
+import sys
+import warnings
+
+os.environ["TF_USE_LEGACY_KERAS"] = "1"
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide C++ INFO and WARNING lines
+
+
+def _import_tensorflow_quietly():
+    """Import TensorFlow and probe devices with file descriptor 2 sent to /dev/null.
+
+    Some messages (oneDNN, cuInit) are printed before TensorFlow's log level
+    applies, so the only reliable way to keep them out of a notebook is to
+    silence stderr at the OS level while they are printed.
+    """
+    if "tensorflow" in sys.modules:
+        warnings.warn(
+            "TensorFlow was imported before lesson_utils; restart the kernel and run "
+            "`import lesson_utils` first so that TF_USE_LEGACY_KERAS=1 takes effect.",
+            stacklevel=3,
+        )
+        return
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+_import_tensorflow_quietly()
+
+from .profiles import PROFILES, profile, profile_name  # noqa: E402
+
+__all__ = ["PROFILES", "profile", "profile_name", "set_seed"]
+
+
+def set_seed(seed=0):
+    """Seed Python, NumPy and TensorFlow (through Keras) for repeatable runs."""
+    import tf_keras
+
+    tf_keras.utils.set_random_seed(seed)

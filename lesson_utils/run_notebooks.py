@@ -1,0 +1,102 @@
+"""Execute the course notebooks headless and store their outputs (``make run``).
+
+    python -m lesson_utils.run_notebooks                 # every notebook, default profile
+    python -m lesson_utils.run_notebooks --profile quick notebooks/02_*.ipynb --no-write
+
+Each notebook runs top to bottom in a fresh kernel started in ``notebooks/``
+with ``LESSON_PROFILE`` set. Outputs are written back into the notebook (how
+instructors regenerate them), figures go to ``images/``, and the headline
+metrics that the notebooks record (``lesson_utils.report.record_metrics``) are
+collected with the runtimes into ``bench/notebooks_<profile>.json`` and a table.
+"""
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+from .profiles import PROFILE_ENV, profile_name
+from .plots import IMAGES_ENV
+from .report import METRICS_ENV, atomic_write_text, format_table, read_metrics
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def execute(path, timeout=1800):
+    """Run one notebook in a fresh kernel; return ``(notebook, seconds)``."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        record_timing=False,
+    )
+    start = time.perf_counter()
+    client.execute()
+    return nb, time.perf_counter() - start
+
+
+def run(paths, profile, write=True, save_images=True, timeout=1800):
+    """Execute ``paths`` under ``profile``; return ``{stem: {"seconds": s, "metrics": {...}}}``."""
+    os.environ[PROFILE_ENV] = profile
+    if save_images:
+        os.environ[IMAGES_ENV] = str(ROOT / "images")
+    else:
+        os.environ.pop(IMAGES_ENV, None)
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for path in paths:
+            path = Path(path).resolve()
+            metrics_file = Path(tmp) / f"{path.stem}.json"
+            os.environ[METRICS_ENV] = str(metrics_file)
+            print(f"[{profile}] {path.name} ...", flush=True)
+            try:
+                nb, seconds = execute(path, timeout=timeout)
+            except CellExecutionError as error:
+                raise SystemExit(f"{path.name} failed in profile {profile!r}:\n{error}") from None
+            if write:
+                atomic_write_text(path, nbformat.writes(nb) + "\n")
+            metrics = read_metrics(metrics_file).get(path.stem, {})
+            results[path.stem] = {"seconds": round(seconds, 1), "metrics": metrics}
+            print(f"[{profile}] {path.name}: {seconds:.0f} s {metrics}", flush=True)
+    os.environ.pop(METRICS_ENV, None)
+    return results
+
+
+def summary_table(results):
+    rows = []
+    for stem, result in results.items():
+        metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(result["metrics"].items())) or "-"
+        rows.append((stem, f"{result['seconds']:.0f}", metrics))
+    return format_table(rows, ("notebook", "runtime (s)", "headline metrics"))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: notebooks/*.ipynb)")
+    parser.add_argument("--profile", default=None, help="quick | default | full (default: $LESSON_PROFILE or default)")
+    parser.add_argument("--no-write", action="store_true", help="do not write outputs, figures or the summary file")
+    parser.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
+    args = parser.parse_args(argv)
+    profile = profile_name(args.profile)
+    paths = [Path(p) for p in args.notebooks] or sorted(NOTEBOOKS.glob("*.ipynb"))
+    results = run(paths, profile, write=not args.no_write, save_images=not args.no_write, timeout=args.timeout)
+    if not args.no_write and not args.notebooks:
+        summary = {"profile": profile, "notebooks": results}
+        atomic_write_text(ROOT / "bench" / f"notebooks_{profile}.json", json.dumps(summary, indent=2) + "\n")
+    print()
+    print(f"Profile {profile!r}, total {sum(r['seconds'] for r in results.values()):.0f} s")
+    print(summary_table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
