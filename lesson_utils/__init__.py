@@ -17,6 +17,11 @@ os.environ["TF_USE_LEGACY_KERAS"] = "1"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide C++ INFO and WARNING lines
 
 
+from . import netguard  # noqa: E402
+
+netguard.install_if_requested()  # LESSON_NETWORK_GUARD=1 (tests): loopback only
+
+
 def _import_tensorflow_quietly():
     """Import TensorFlow and probe devices with file descriptor 2 sent to /dev/null.
 
