@@ -96,25 +96,30 @@ def resolve_data_dir(data_dir=None):
     return data_dir
 
 
-def load_ag_news(data_dir=None):
+def load_ag_news(data_dir=None, split=None):
     """Return ``(train_ds, test_ds)``, AG News as two ``tf.data.Dataset``.
 
     Sources, in order: ``data_dir``, else ``$AG_NEWS_DIR`` (the data set's own CSV
     layout), else ``tfds.load('ag_news_subset')`` (downloads the full data set).
+    ``split='train'`` or ``'test'`` returns that one dataset only.
     """
+    if split is not None and split not in SPLITS:
+        raise ValueError(f"Unknown split {split!r}: AG News has the splits 'train' and 'test' (or split=None for both).")
+    splits = SPLITS if split is None else (split,)
     local = resolve_data_dir(data_dir)
     if local is not None:
         _check_classes_file(local)
-        return tuple(_dataset(*read_ag_news_csv(local / f"{split}.csv")) for split in SPLITS)
-    try:
-        import tensorflow_datasets as tfds
+        datasets = [_dataset(*read_ag_news_csv(local / f"{name}.csv")) for name in splits]
+    else:
+        try:
+            import tensorflow_datasets as tfds
 
-        train_ds, test_ds = tfds.load("ag_news_subset", split=list(SPLITS))
-    except Exception as error:  # the download fails in many ways offline
-        raise DataError(
-            f"tfds.load('ag_news_subset') failed ({type(error).__name__}: {error}). {_FIXES}"
-        ) from error
-    return train_ds, test_ds
+            datasets = tfds.load("ag_news_subset", split=list(splits))
+        except Exception as error:  # the download fails in many ways offline
+            raise DataError(
+                f"tfds.load('ag_news_subset') failed ({type(error).__name__}: {error}). {_FIXES}"
+            ) from error
+    return datasets[0] if split is not None else tuple(datasets)
 
 
 def describe_source(data_dir=None):

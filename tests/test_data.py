@@ -41,6 +41,13 @@ def test_elements_match_tfds_ag_news_subset(tmp_path):
     assert len(list(test_ds)) == 4
 
 
+def test_one_split_and_unknown_split(tmp_path):
+    folder = write_dir(tmp_path, test='"2","Only","one"\n')
+    assert [r["label"] for r in data.load_ag_news(folder, split="test").as_numpy_iterator()] == [1]
+    with pytest.raises(ValueError, match="Unknown split 'validation'.*'train' and 'test'"):
+        data.load_ag_news(folder, split="validation")
+
+
 def test_data_dir_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv(data.DATA_DIR_ENV, str(write_dir(tmp_path)))
     train_ds, _ = data.load_ag_news()
