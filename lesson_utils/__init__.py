@@ -14,7 +14,9 @@ import sys
 import warnings
 
 os.environ["TF_USE_LEGACY_KERAS"] = "1"
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide C++ INFO and WARNING lines
+# Hide C++ log lines (INFO to ERROR): benign notices such as "oneDNN supports DT_INT64 only
+# on platforms with AVX-512" are logged as errors. Python exceptions still carry the details.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 from . import netguard  # noqa: E402

