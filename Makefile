@@ -33,6 +33,11 @@ test: $(STAMP)
 	LESSON_PROFILE=quick LESSON_ASSETS=offline LESSON_NETWORK_GUARD=1 \
 	$(BIN)/python -m pytest tests notebooks --nbval-lax --sanitize-with tests/nbval_sanitize.cfg
 
+# Measure the lessons' speed-ups side by side; writes bench/results.json and the README table.
+# Run after `make run` (it reads the default-profile notebook times and metrics from that run).
+bench: $(STAMP)
+	$(BIN)/python -m lesson_utils.bench
+
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 

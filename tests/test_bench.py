@@ -1,0 +1,65 @@
+"""The benchmark's arithmetic and report (the measurements themselves run in `make bench`)."""
+import json
+
+import pytest
+
+from lesson_utils import bench
+
+FAKE = {
+    "machine": "x86_64, 2 CPU cores", "date": "2026-01-01", "profile": "default",
+    "scratch": {"seed": {"examples_per_s": 100.0, "epoch_s": 56.0, "test_accuracy": 0.83, "maxlen": 256.0},
+                "lesson": {"examples_per_s": 500.0, "epoch_s": 11.2, "test_accuracy": 0.86, "maxlen": 64.0}},
+    "frozen_head": {"seed_style_s": 60.0, "cached_s": 10.0, "examples": 512.0, "epochs": 5.0},
+    "finetune": {"fixed_examples_per_s": 10.0, "dynamic_examples_per_s": 15.0,
+                 "padding_fraction_fixed": 0.6, "padding_fraction_dynamic": 0.1},
+    "encoder_forward": {"gflop_per_s": 40.0, "peak_gflop_per_s": 100.0},
+    "notebooks": {"quick": {"01_perhatian": 50.0, "02_transformer_dari_nol": 40.0},
+                  "default": {"01_perhatian": 200.0, "02_transformer_dari_nol": 150.0}},
+    "metrics": {"02_transformer_dari_nol": {"test_accuracy": 0.87}},
+}
+
+
+def test_encoder_flops_counts_matrix_products():
+    # One layer, B=1, T=2, H=3, I=4: projections 8*1*2*3*3=144, attention 4*1*2*2*3=48,
+    # feed-forward 4*1*2*3*4=96; pooler 2*1*3*3=18.
+    assert bench.encoder_flops(1, 2, 3, 1, 4) == 144 + 48 + 96 + 18
+
+
+def test_targets_report_met_and_missed():
+    met = {name: ok for name, _, _, ok in bench.targets(FAKE)}
+    assert met["scratch: lesson vs seed examples/s"] is True  # 5x
+    assert met["frozen head, 5 epochs: cached vs seed style"] is True  # 6x
+    assert met["fine-tuning: dynamic padding vs fixed 128"] is False  # 1.5x
+    assert met["encoder forward: share of measured peak"] is False  # 40%
+    assert met["all notebooks, quick profile"] is True
+
+
+def test_readme_table_is_replaced_between_markers(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{bench.START}\nold\n{bench.END}\nrest\n")
+    bench.write_readme_table(bench.markdown(FAKE), readme)
+    bench.write_readme_table(bench.markdown(FAKE), readme)  # idempotent
+    text = readme.read_text()
+    assert text.startswith("intro\n") and text.endswith("rest\n") and "old" not in text
+    assert text.count(bench.START) == 1 and "| 02_transformer_dari_nol | 40 | 150 | test_accuracy 0.870 |" in text
+    unmarked = tmp_path / "unmarked.md"
+    unmarked.write_text("no markers here\n")
+    with pytest.raises(ValueError, match="lacks the markers"):
+        bench.write_readme_table("x", unmarked)
+
+
+def test_committed_results_have_the_promised_shape():
+    if not bench.RESULTS.is_file():
+        pytest.skip("no bench/results.json yet: run `make bench`")
+    results = json.loads(bench.RESULTS.read_text())
+    for group, keys in {"frozen_head": ("seed_style_s", "cached_s"),
+                        "finetune": ("fixed_examples_per_s", "dynamic_examples_per_s"),
+                        "encoder_forward": ("gflop_per_s", "peak_gflop_per_s")}.items():
+        for key in keys:
+            assert isinstance(results[group][key], float)
+    for config in ("seed", "lesson"):
+        for key in ("examples_per_s", "epoch_s", "test_accuracy"):
+            assert isinstance(results["scratch"][config][key], float)
+    assert set(results["notebooks"]) == {"quick", "default"}
+    for stem, keys in bench.METRIC_KEYS.items():
+        assert set(keys) <= set(results["metrics"][stem])
