@@ -134,6 +134,27 @@ def handles(mode=None):
     return {key: str(prepared / sub) for key, sub in HANDLE_DIRS.items()}
 
 
+def resolve(handle):
+    """Check a model handle before loading it; returns it (a key of ``handles()`` is looked up).
+
+    A handle is a key of ``handles()`` (``'tfhub_encoder'``...), one of the online
+    handles, a URL, or an existing local path. Anything else (a typo, a folder
+    that was deleted) is an error that says what to use instead.
+    """
+    handle = str(handle)
+    if handle in HANDLE_DIRS:
+        return handles()[handle]
+    if handle in ONLINE_HANDLES.values() or handle.startswith(("http://", "https://", "gs://")):
+        return handle
+    if Path(handle).expanduser().exists():
+        return handle
+    raise ValueError(
+        f"Model handle {handle!r} is neither a known name nor an existing path. Use "
+        f"lesson_utils.pretrained.handles()[key] with key one of {', '.join(HANDLE_DIRS)} "
+        f"(offline: local copies; online: {', '.join(ONLINE_HANDLES.values())}), "
+        "or the path of a model folder that exists.")
+
+
 def describe(mode=None):
     """One line saying where the BERT models come from (no absolute paths)."""
     if assets_mode(mode) == "online":

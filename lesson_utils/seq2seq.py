@@ -19,12 +19,9 @@ The models (Keras 2, ``tf_keras``):
   attention (``lesson_utils.attention.BahdanauAttention``), whose weights are
   returned for plotting.
 """
-import contextlib
 import datetime
-import os
 import random
 import string
-import sys
 
 import numpy as np
 import tensorflow as tf
@@ -305,23 +302,8 @@ def build_model(attention, src_vocab_size, tgt_vocab_size, embedding_dim, units,
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
-    with _stderr_silenced():  # oneDNN logs once, from C++, that it has no kernel for bool masks
-        model((np.zeros((1, 4), np.int32) + 5, np.ones((1, 2), np.int32)))  # build the weights
+    model((np.zeros((1, 4), np.int32) + 5, np.ones((1, 2), np.int32)))  # build the weights
     return model
-
-
-@contextlib.contextmanager
-def _stderr_silenced():
-    """Send file descriptor 2 to /dev/null (C++ log lines bypass Python's ``sys.stderr``)."""
-    sys.stderr.flush()
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
 
 
 # ---------------------------------------------------------------------------
