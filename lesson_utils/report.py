@@ -10,6 +10,8 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
+
 METRICS_ENV = "LESSON_METRICS_FILE"
 
 
@@ -46,3 +48,26 @@ def format_table(rows, headers):
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def show_predictions(texts, predict_proba, class_names):
+    """Classify new texts, print a table (text, predicted class, probability); return the probabilities.
+
+    ``predict_proba`` maps a list of strings to class probabilities of shape
+    ``(len(texts), len(class_names))``.
+    """
+    texts = [texts] if isinstance(texts, str) else list(texts)
+    if not texts:
+        raise ValueError("No texts to classify: pass a list with at least one headline, "
+                         "e.g. ['Oil prices rise as demand grows'].")
+    bad = [t for t in texts if not isinstance(t, str) or not t.strip()]
+    if bad:
+        raise ValueError(f"Texts to classify must be non-empty strings; got {bad[:3]!r}.")
+    probabilities = np.asarray(predict_proba(texts))
+    if probabilities.shape != (len(texts), len(class_names)):
+        raise ValueError(f"predict_proba returned shape {probabilities.shape}, expected "
+                         f"{(len(texts), len(class_names))} (one probability per text and class).")
+    rows = [(text if len(text) <= 70 else text[:67] + "...", class_names[int(p.argmax())], float(p.max()))
+            for text, p in zip(texts, probabilities)]
+    print(format_table(rows, ("judul", "prediksi", "probabilitas")))
+    return probabilities
