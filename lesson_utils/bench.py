@@ -53,29 +53,23 @@ def median_seconds(fn, repeats=5, warmup=1):
 
 
 def bench_scratch(sizes):
-    """Train both configurations for the same epochs; examples/s and seconds per epoch are
-    medians over the epochs after the first (which traces the graph)."""
+    """Train both configurations as notebook 02 does, for the same epochs; examples/s and seconds
+    per epoch are medians over the epochs after the first (which traces the graph)."""
     from . import scratch
 
     (x_train, y_train), (x_test, y_test) = data.load_ag_news_arrays(sizes.train, sizes.test)
     lengths = [len(t.split()) for t in x_train]
-    configs = {"seed": dict(scratch.SEED_CONFIG), "lesson": scratch.lesson_config(scratch.length_quantile_maxlen(lengths))}
+    configs = {"seed": (dict(scratch.SEED_CONFIG), False),
+               "lesson": (scratch.lesson_config(scratch.length_quantile_maxlen(lengths)), True)}
     results = {}
-    for name, config in configs.items():
+    for name, (config, schedule) in configs.items():
         vectorizer = scratch.make_vectorizer(x_train, config["vocab_size"], config["maxlen"])
         train_ds = scratch.make_dataset(vectorizer(x_train), y_train, sizes.batch_size, shuffle=True)
         test_ds = scratch.make_dataset(vectorizer(x_test), y_test, sizes.batch_size)
-        keras.utils.set_random_seed(42)
-        model = scratch.compile_classifier(scratch.build_classifier(**config))
-        timer = scratch.EpochTimer()
-        model.fit(train_ds, epochs=sizes.scratch_epochs, callbacks=[timer], verbose=0)
-        epoch_s = statistics.median(timer.seconds[1:] or timer.seconds)
-        results[name] = {
-            "examples_per_s": len(y_train) / epoch_s,
-            "epoch_s": epoch_s,
-            "test_accuracy": float(model.evaluate(test_ds, verbose=0)[1]),
-            "maxlen": float(config["maxlen"]),
-        }
+        _, _, result = scratch.train_and_measure(config, train_ds, test_ds, len(y_train), sizes.scratch_epochs,
+                                                 schedule=schedule)
+        results[name] = {"examples_per_s": result["examples_per_second"], "epoch_s": result["epoch_seconds"],
+                         "test_accuracy": result["test_accuracy"], "maxlen": float(config["maxlen"])}
     return results
 
 

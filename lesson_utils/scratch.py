@@ -137,10 +137,10 @@ class EpochTimer(keras.callbacks.Callback):
         self.seconds.append((self._stop or time.perf_counter()) - self._start)
 
     def summary(self, n_examples, skip_first=True):
-        """``{"epoch_seconds", "examples_per_second"}``, mean over the epochs after the first
+        """``{"epoch_seconds", "examples_per_second"}``, median over the epochs after the first
         (which also traces the graph), unless there is only one."""
         seconds = self.seconds[1:] if skip_first and len(self.seconds) > 1 else self.seconds
-        epoch_seconds = float(np.mean(seconds))
+        epoch_seconds = float(np.median(seconds))
         return {"epoch_seconds": epoch_seconds, "examples_per_second": n_examples / epoch_seconds}
 
 
