@@ -205,7 +205,7 @@ def check_prepared(target, source):
         if manifest.get("format_version") != FORMAT_VERSION:
             return f"format version {manifest.get('format_version')} instead of {FORMAT_VERSION}"
         if manifest["source"]["dir"] != str(source):
-            return f"built from {manifest['source']['dir']}, not {source}"
+            return "built from another source folder"
         for name, recorded in manifest["source"]["files"].items():
             now = _file_stamp(Path(source) / name)
             if (now["size"], now["mtime_ns"]) != (recorded["size"], recorded["mtime_ns"]):
@@ -349,7 +349,8 @@ def prepare(force=False, verbose=True):
         for leftover in root.glob(f".{CACHE_NAME}.*-*"):
             shutil.rmtree(leftover, ignore_errors=True)
         if verbose:
-            print(f"Preparing offline BERT from {source} in {target} ({problem})...", flush=True)
+            # No absolute paths: this line can end up in a notebook's stored output.
+            print(f"Preparing the offline BERT models in {CACHE_ENV} or ~/.cache/lesson_utils ({problem})...", flush=True)
         start = time.time()
         tmp = Path(tempfile.mkdtemp(prefix=f".{CACHE_NAME}.tmp-", dir=root))
         try:

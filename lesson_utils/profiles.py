@@ -46,8 +46,8 @@ PROFILES = {
     },
     "default": {
         "ag_news": {"train": None, "test": None},
-        "bench": {"train": None, "test": None, "batch_size": 32, "scratch_epochs": 5, "frozen_examples": 512,
-                  "finetune_examples": 1024, "finetune_steps": 12, "forward_batch": 32, "forward_seq_len": 128,
+        "bench": {"train": None, "test": None, "batch_size": 32, "scratch_epochs": 5, "frozen_examples": 256,
+                  "finetune_examples": 1024, "finetune_steps": 8, "forward_batch": 32, "forward_seq_len": 128,
                   "repeats": 3},
         "scratch": {"train": None, "test": None, "epochs": 5, "batch_size": 32, "vocab_size": 20000,
                     "seed_maxlen": 256, "length_coverage": 0.99, "embed_dim": 32, "num_heads": 2,
@@ -63,7 +63,7 @@ PROFILES = {
         "bert_hf": {"train": None, "test": None, "max_length": 96, "batch_size": 32,
                     "frozen_epochs": 1, "epochs": 2, "frozen_lr": 1e-3, "lr": 1e-4,
                     "bucket_boundaries": [32, 40, 48, 56, 64, 80], "timing_steps": 4, "timing_warmup_steps": 2,
-                    "timing_rounds": 3},
+                    "timing_rounds": 2},
     },
     "full": {
         "ag_news": {"train": None, "test": None},
