@@ -114,16 +114,11 @@ def bench_finetune(sizes, handles):
         "dynamic": hf.tokenize_to_dataset(tokenizer, x_train, y_train, batch_size=32, max_length=128,
                                           bucket_boundaries=[32, 40, 48, 56, 64, 80, 96], shuffle=True),
     }
-    results = {}
-    for name, ds in datasets.items():
-        speeds = []
-        for _ in range(sizes.repeats):
-            keras.utils.set_random_seed(0)
-            model = TFBertForSequenceClassification.from_pretrained(handles["hf_model"], num_labels=4)
-            model.compile(training.adamw_with_warmup(5e-5, 100),
-                          keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-            speeds.append(hf.train_throughput(model, ds, steps=sizes.finetune_steps, warmup_steps=2)[0])
-        results[f"{name}_examples_per_s"] = statistics.median(speeds)
+    keras.utils.set_random_seed(0)
+    model = TFBertForSequenceClassification.from_pretrained(handles["hf_model"], num_labels=4)
+    model.compile(training.adamw_with_warmup(5e-5, 1000), keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    speeds = hf.compare_train_throughput(model, datasets, steps=sizes.finetune_steps, rounds=sizes.repeats)
+    results = {f"{name}_examples_per_s": value for name, value in speeds.items()}
     results["padding_fraction_fixed"] = hf.padding_fraction(datasets["fixed"])
     results["padding_fraction_dynamic"] = hf.padding_fraction(datasets["dynamic"])
     return results
@@ -221,7 +216,8 @@ def markdown(results):
     s, f, ft, e = results["scratch"], results["frozen_head"], results["finetune"], results["encoder_forward"]
     lines = [
         f"Measured by `make bench` on {results['machine']} ({results['date']}); "
-        "medians of repeated timings after a warm-up. Raw numbers: `bench/results.json`.",
+        "medians of repeated timings after a warm-up (fine-tuning: the same batches trained on once untimed, "
+        "then the best of interleaved rounds). Raw numbers: `bench/results.json`.",
         "",
         report.format_table([
             ("scratch transformer, seed (maxlen 256, no mask)", f"{s['seed']['examples_per_s']:.0f} examples/s, "

@@ -139,37 +139,55 @@ def count_examples(dataset):
     return int(dataset.reduce(0, lambda n, batch: n + tf.shape(batch[0]["input_ids"])[0]))
 
 
-def train_throughput(model, dataset, steps=20, warmup_steps=3):
+def fixed_batches(dataset, steps):
+    """The first ``steps`` batches of ``dataset`` (repeated if shorter), as a dataset that yields exactly them.
+
+    A shuffled dataset gives other batches, and so other padded lengths, on
+    every pass; timing needs the same batches in the warm-up and the timed run.
+    """
+    batches = list(dataset.repeat().take(steps))
+    fixed = tf.data.Dataset.from_tensors(batches[0])
+    for batch in batches[1:]:
+        fixed = fixed.concatenate(tf.data.Dataset.from_tensors(batch))
+    return fixed
+
+
+def _fit_seconds(model, batches):
+    start = time.perf_counter()
+    model.fit(batches, epochs=1, verbose=0)
+    return time.perf_counter() - start
+
+
+def train_throughput(model, dataset, steps=20):
     """Training speed of a compiled ``model`` on ``dataset``: ``(examples_per_second, seconds)``.
 
-    Runs ``warmup_steps`` batches first (tracing the training step), then times
-    ``model.fit`` on the first ``steps`` batches of ``dataset``. The model's
-    weights change: use a throw-away copy.
+    Takes the first ``steps`` batches, trains on them once untimed (tracing the
+    training step and, for every new padded length, TensorFlow's one-off kernel
+    set-up), then times ``model.fit`` on the same batches. The model's weights
+    change: use a throw-away copy.
     """
-    if warmup_steps:
-        model.fit(dataset.repeat().take(warmup_steps), epochs=1, verbose=0)
-    timed = dataset.repeat().take(steps)
-    n_examples = count_examples(timed)
-    start = time.perf_counter()
-    model.fit(timed, epochs=1, verbose=0)
-    seconds = time.perf_counter() - start
-    return n_examples / seconds, seconds
+    batches = fixed_batches(dataset, steps)
+    _fit_seconds(model, batches)
+    seconds = _fit_seconds(model, batches)
+    return count_examples(batches) / seconds, seconds
 
 
-def compare_train_throughput(model, datasets, steps=8, warmup_steps=2, rounds=3):
+def compare_train_throughput(model, datasets, steps=8, rounds=3):
     """Training examples per second of ``model`` on each of ``datasets`` (a dict name -> dataset).
 
-    Every dataset is warmed up once, then timed for ``steps`` batches in each of
-    ``rounds`` interleaved rounds; the best round counts. Interleaving and the
-    best of several rounds keep the comparison fair on a busy machine, where
-    other programs slow down some measurements more than others. The model's
-    weights change: use a throw-away copy.
+    The first ``steps`` batches of every dataset are trained on once untimed
+    (warm-up, as in ``train_throughput``), then timed in each of ``rounds``
+    interleaved rounds; the best round counts. Interleaving and the best of
+    several rounds keep the comparison fair on a busy machine, where other
+    programs slow down some measurements more than others. The model's weights
+    change: use a throw-away copy.
     """
-    for ds in datasets.values():
-        model.fit(ds.repeat().take(warmup_steps), epochs=1, verbose=0)
+    batches = {name: fixed_batches(ds, steps) for name, ds in datasets.items()}
+    examples = {name: count_examples(b) for name, b in batches.items()}
+    for b in batches.values():
+        _fit_seconds(model, b)
     best = {name: 0.0 for name in datasets}
     for _ in range(rounds):
-        for name, ds in datasets.items():
-            per_second, _ = train_throughput(model, ds, steps=steps, warmup_steps=0)
-            best[name] = max(best[name], per_second)
+        for name, b in batches.items():
+            best[name] = max(best[name], examples[name] / _fit_seconds(model, b))
     return best

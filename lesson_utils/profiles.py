@@ -41,8 +41,7 @@ PROFILES = {
         # length buckets (tokens) and the training steps timed for the padding comparison.
         "bert_hf": {"train": 320, "test": 160, "max_length": 64, "batch_size": 32,
                     "frozen_epochs": 1, "epochs": 1, "frozen_lr": 1e-3, "lr": 1e-4,
-                    "bucket_boundaries": [24, 32, 40, 48], "timing_steps": 2, "timing_warmup_steps": 1,
-                    "timing_rounds": 1},
+                    "bucket_boundaries": [24, 32, 40, 48], "timing_steps": 2, "timing_rounds": 1},
     },
     "default": {
         "ag_news": {"train": None, "test": None},
@@ -62,8 +61,7 @@ PROFILES = {
                       "learning_rate": 5e-3},
         "bert_hf": {"train": None, "test": None, "max_length": 96, "batch_size": 32,
                     "frozen_epochs": 1, "epochs": 2, "frozen_lr": 1e-3, "lr": 1e-4,
-                    "bucket_boundaries": [32, 40, 48, 56, 64, 80], "timing_steps": 4, "timing_warmup_steps": 2,
-                    "timing_rounds": 2},
+                    "bucket_boundaries": [32, 40, 48, 56, 64, 80], "timing_steps": 5, "timing_rounds": 1},
     },
     "full": {
         "ag_news": {"train": None, "test": None},
@@ -85,7 +83,7 @@ PROFILES = {
         "bert_hf": {"train": None, "test": None, "max_length": 128, "batch_size": 32,
                     "frozen_epochs": 1, "epochs": 2, "frozen_lr": 1e-3, "lr": 5e-5,
                     "bucket_boundaries": [32, 40, 48, 56, 64, 80, 96], "timing_steps": 50,
-                    "timing_warmup_steps": 5, "timing_rounds": 3},
+                    "timing_rounds": 3},
     },
 }
 

@@ -29,6 +29,28 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 
 
+def coalesce_streams(nb):
+    """Merge each cell's consecutive outputs to the same stream into one output.
+
+    How the kernel splits printed text into messages depends on timing, so the
+    same ``print`` calls are stored as a different list of outputs on every
+    run; merged, they store the same text every time.
+    """
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        merged = []
+        for output in cell.outputs:
+            previous = merged[-1] if merged else None
+            if (output.output_type == "stream" and previous is not None
+                    and previous.output_type == "stream" and previous.name == output.name):
+                previous.text += output.text
+            else:
+                merged.append(output)
+        cell.outputs = merged
+    return nb
+
+
 def execute(path, timeout=1800):
     """Run one notebook in a fresh kernel; return ``(notebook, seconds)``."""
     nb = nbformat.read(path, as_version=4)
@@ -41,7 +63,7 @@ def execute(path, timeout=1800):
     )
     start = time.perf_counter()
     client.execute()
-    return nb, time.perf_counter() - start
+    return coalesce_streams(nb), time.perf_counter() - start
 
 
 def run(paths, profile, write=True, save_images=True, timeout=1800):

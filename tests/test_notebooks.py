@@ -35,8 +35,8 @@ def output_text(output):
 
 def test_the_course_has_its_notebooks():
     names = [p.stem for p in NOTEBOOKS]
-    assert names[0] == "00_cek_lingkungan"
-    assert len(names) >= 1
+    assert names == ["00_cek_lingkungan", "01_perhatian", "02_transformer_dari_nol", "03_bert_tfhub",
+                     "04_bert_huggingface"]
 
 
 @pytest.fixture(params=NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -57,6 +57,16 @@ def test_outputs_come_from_one_clean_run(notebook):
         f"{path.name}: execution counts {counts} are not 1..{len(cells)}; regenerate with `make run`"
     )
     assert any(c["outputs"] for c in cells), f"{path.name} has no stored outputs"
+
+
+def test_printed_text_is_stored_as_one_output_per_stream(notebook):
+    # `make run` merges the stream messages of a cell (run_notebooks.coalesce_streams); split
+    # messages would make a regenerated notebook differ from the stored one where nothing changed.
+    path, nb = notebook
+    for index, cell in enumerate(code_cells(nb), start=1):
+        kinds = [(o["output_type"], o.get("name")) for o in cell["outputs"]]
+        repeated = [k for a, k in zip(kinds, kinds[1:]) if k[0] == "stream" and a == k]
+        assert not repeated, f"{path.name}, cell [{index}]: consecutive {repeated[0][1]} outputs; regenerate with `make run`"
 
 
 def test_no_errors_or_stderr_in_outputs(notebook):
