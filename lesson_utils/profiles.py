@@ -61,7 +61,7 @@ PROFILES = {
                       "learning_rate": 5e-3},
         "bert_hf": {"train": None, "test": None, "max_length": 96, "batch_size": 32,
                     "frozen_epochs": 1, "epochs": 2, "frozen_lr": 1e-3, "lr": 1e-4,
-                    "bucket_boundaries": [32, 40, 48, 56, 64, 80], "timing_steps": 5, "timing_rounds": 1},
+                    "bucket_boundaries": [32, 40, 48, 56, 64, 80], "timing_steps": 4, "timing_rounds": 2},
     },
     "full": {
         "ag_news": {"train": None, "test": None},
