@@ -37,10 +37,11 @@ PROFILES = {
                       "train_max_len": 40, "long_max_len": 80, "bucket_width": 20,
                       "embedding_dim": 32, "units": 64, "epochs": 3, "batch_size": 256,
                       "learning_rate": 5e-3},
-        # 04 BERT with HuggingFace transformers: examples, token length, batch, epochs, peak learning rates,
+        # 04 BERT with HuggingFace transformers: examples, token length, batch, epochs (the frozen phase may stop
+        # after frozen_steps batches; None: a whole epoch), peak learning rates,
         # length buckets (tokens) and the training steps timed for the padding comparison.
         "bert_hf": {"train": 320, "test": 160, "max_length": 64, "batch_size": 32,
-                    "frozen_epochs": 1, "epochs": 1, "frozen_lr": 1e-3, "lr": 1e-4,
+                    "frozen_epochs": 1, "frozen_steps": None, "epochs": 1, "frozen_lr": 1e-3, "lr": 1e-4,
                     "bucket_boundaries": [24, 32, 40, 48], "timing_steps": 2, "timing_rounds": 1},
     },
     "default": {
@@ -60,7 +61,7 @@ PROFILES = {
                       "embedding_dim": 32, "units": 64, "epochs": 8, "batch_size": 256,
                       "learning_rate": 5e-3},
         "bert_hf": {"train": None, "test": None, "max_length": 96, "batch_size": 32,
-                    "frozen_epochs": 1, "epochs": 2, "frozen_lr": 1e-3, "lr": 1e-4,
+                    "frozen_epochs": 1, "frozen_steps": 100, "epochs": 2, "frozen_lr": 2e-3, "lr": 1e-4,
                     "bucket_boundaries": [32, 40, 48, 56, 64, 80], "timing_steps": 4, "timing_rounds": 2},
     },
     "full": {
@@ -81,7 +82,7 @@ PROFILES = {
                       "embedding_dim": 32, "units": 64, "epochs": 12, "batch_size": 256,
                       "learning_rate": 5e-3},
         "bert_hf": {"train": None, "test": None, "max_length": 128, "batch_size": 32,
-                    "frozen_epochs": 1, "epochs": 2, "frozen_lr": 1e-3, "lr": 5e-5,
+                    "frozen_epochs": 1, "frozen_steps": None, "epochs": 2, "frozen_lr": 1e-3, "lr": 5e-5,
                     "bucket_boundaries": [32, 40, 48, 56, 64, 80, 96], "timing_steps": 50,
                     "timing_rounds": 3},
     },
