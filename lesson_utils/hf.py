@@ -145,7 +145,11 @@ def fixed_batches(dataset, steps):
     A shuffled dataset gives other batches, and so other padded lengths, on
     every pass; timing needs the same batches in the warm-up and the timed run.
     """
+    if int(steps) < 1:
+        raise ValueError(f"steps={steps!r}: timing needs at least one batch; pass steps=1 or more.")
     batches = list(dataset.repeat().take(steps))
+    if not batches:
+        raise ValueError("The dataset is empty: there is no batch to time; build it from at least one text.")
     fixed = tf.data.Dataset.from_tensors(batches[0])
     for batch in batches[1:]:
         fixed = fixed.concatenate(tf.data.Dataset.from_tensors(batch))
@@ -182,6 +186,8 @@ def compare_train_throughput(model, datasets, steps=8, rounds=3):
     programs slow down some measurements more than others. The model's weights
     change: use a throw-away copy.
     """
+    if int(rounds) < 1:
+        raise ValueError(f"rounds={rounds!r}: the comparison needs at least one timed round; pass rounds=1 or more.")
     batches = {name: fixed_batches(ds, steps) for name, ds in datasets.items()}
     examples = {name: count_examples(b) for name, b in batches.items()}
     for b in batches.values():

@@ -166,3 +166,24 @@ def test_train_throughput_runs_a_keras_model(tokenizer):
     fixed = hf.tokenize_to_dataset(tokenizer, TEXTS, LABELS, batch_size=4, max_length=32, pad_to=32)
     best = hf.compare_train_throughput(model, {"fixed": fixed, "dynamic": ds}, steps=2, rounds=2)
     assert set(best) == {"fixed", "dynamic"} and min(best.values()) > 0
+
+
+def test_fixed_batches_are_the_same_on_every_pass(tokenizer):
+    ds = hf.tokenize_to_dataset(tokenizer, TEXTS, LABELS, batch_size=4, shuffle=True, seed=0)
+    fixed = hf.fixed_batches(ds, steps=5)  # 3 batches per pass: the dataset is repeated to give 5
+    first = [batch[0]["input_ids"].numpy() for batch in fixed]
+    second = [batch[0]["input_ids"].numpy() for batch in fixed]
+    assert len(first) == 5
+    assert all(np.array_equal(a, b) for a, b in zip(first, second))
+    reshuffled = [batch[0]["input_ids"].numpy() for batch in ds]  # the source changes from pass to pass
+    assert not all(np.array_equal(a, b) for a, b in zip(first, reshuffled))
+
+
+def test_timing_needs_at_least_one_batch_and_round(tokenizer):
+    ds = hf.tokenize_to_dataset(tokenizer, TEXTS, LABELS, batch_size=4)
+    with pytest.raises(ValueError, match="steps=0.*steps=1 or more"):
+        hf.fixed_batches(ds, steps=0)
+    with pytest.raises(ValueError, match="dataset is empty"):
+        hf.fixed_batches(ds.take(0), steps=2)
+    with pytest.raises(ValueError, match="rounds=0.*rounds=1 or more"):
+        hf.compare_train_throughput(None, {"dynamic": ds}, steps=2, rounds=0)
