@@ -19,11 +19,6 @@ os.environ["TF_USE_LEGACY_KERAS"] = "1"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
-from . import netguard  # noqa: E402
-
-netguard.install_if_requested()  # LESSON_NETWORK_GUARD=1 (tests): loopback only
-
-
 def _import_tensorflow_quietly():
     """Import TensorFlow and probe devices with file descriptor 2 sent to /dev/null.
 
@@ -59,7 +54,10 @@ __all__ = ["PROFILES", "profile", "profile_name", "set_seed"]
 
 
 def set_seed(seed=0):
-    """Seed Python, NumPy and TensorFlow (through Keras) for repeatable runs."""
+    """Seed Python, NumPy and TensorFlow (through Keras 2) for repeatable runs.
+
+    Keras 3 notebooks call ``keras.utils.set_random_seed`` instead (Keras 3 keeps its own seed).
+    """
     import tf_keras
 
     tf_keras.utils.set_random_seed(seed)

@@ -1,10 +1,11 @@
 """Headline metrics of a notebook run, and small tables.
 
 A notebook calls ``record_metrics('02_transformer_dari_nol', test_accuracy=acc)``.
-When the notebook runner (``python -m lesson_utils.run_notebooks``) executes
-it, ``$LESSON_METRICS_FILE`` names a JSON file and the metrics are merged into
-it, so the runner's summary table (and the benchmark report) show the very
-numbers that the notebook showed. Outside the runner nothing is written.
+The metrics are merged into one JSON file per profile: ``$LESSON_METRICS_FILE``
+when the notebook runner (``make run``) or the tests set it, otherwise
+``metrics-<profile>.json`` in the model cache folder (``~/.cache/lesson_utils``).
+The runner's summary, the benchmark report, the claim checks and notebook 05's
+comparison read the very numbers that the notebooks showed.
 """
 import json
 import os
@@ -24,26 +25,39 @@ def atomic_write_text(path, text):
     os.replace(tmp, path)
 
 
-def read_metrics(path):
-    path = Path(path)
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+def metrics_file(profile=None):
+    """Where this run's metrics go: ``$LESSON_METRICS_FILE``, else a file per profile in the cache folder."""
+    if os.environ.get(METRICS_ENV):
+        return Path(os.environ[METRICS_ENV])
+    from ._offline.prepare import cache_root
+    from .profiles import profile_name
+
+    return cache_root() / f"metrics-{profile_name(profile)}.json"
+
+
+def read_metrics(path=None):
+    """``{notebook: {name: value}}`` recorded so far (``{}`` if nothing was)."""
+    path = Path(path) if path else metrics_file()
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except ValueError:
+        return {}
 
 
 def record_metrics(notebook, **metrics):
-    """Record a notebook's headline metrics (floats) for the runner; returns them."""
+    """Record a notebook's headline metrics (numbers) for this run; returns them as floats."""
     metrics = {key: float(value) for key, value in metrics.items()}
-    target = os.environ.get(METRICS_ENV)
-    if target:
-        everything = read_metrics(target)
-        everything.setdefault(notebook, {}).update(metrics)
-        atomic_write_text(target, json.dumps(everything, indent=2, sort_keys=True) + "\n")
+    target = metrics_file()
+    everything = read_metrics(target)
+    everything.setdefault(notebook, {}).update(metrics)
+    atomic_write_text(target, json.dumps(everything, indent=2, sort_keys=True) + "\n")
     return metrics
 
 
 def format_table(rows, headers):
-    """A Markdown table (also readable as plain text) from rows of values."""
+    """A Markdown table (also readable as plain text) from rows of values; floats get 3 decimals."""
     def cell(value):
-        return f"{value:.3f}" if isinstance(value, float) else str(value)
+        return f"{value:.3f}" if isinstance(value, (float, np.floating)) else str(value)
 
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]

@@ -1,13 +1,17 @@
-"""Training helpers shared by the lessons: the AdamW warm-up schedule and the
-distribution strategy.
+"""Training helpers shared by the lessons: the warm-up schedule and AdamW, a per-batch
+log, the distribution strategy, and whether the CPU computes in bfloat16.
 
 Steps are always counted in *batches*: ``total_steps = batches_per_epoch * epochs``.
-(The seed lesson counted examples, so its learning rate never left warm-up.)
+(The original lesson counted examples, so its learning rate never left warm-up.)
 """
 import os
+from pathlib import Path
 
 import tensorflow as tf
 import tf_keras as keras
+
+# Names of the parameters that BERT-style fine-tuning leaves out of weight decay.
+NO_DECAY = ["bias", "LayerNorm", "layer_norm", "beta", "gamma"]
 
 
 @keras.utils.register_keras_serializable(package="lesson_utils")
@@ -36,12 +40,27 @@ class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
 def adamw_with_warmup(peak_lr, total_steps, warmup_fraction=0.1, weight_decay=0.01):
     """AdamW as in BERT fine-tuning: warm-up over ``warmup_fraction`` of the steps, then linear decay.
 
-    Biases and LayerNorm parameters get no weight decay.
+    Biases and LayerNorm parameters (``NO_DECAY``) get no weight decay.
     """
     schedule = WarmupLinearDecay(peak_lr, total_steps, int(round(warmup_fraction * total_steps)))
     optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=weight_decay, epsilon=1e-6)
-    optimizer.exclude_from_weight_decay(var_names=["bias", "LayerNorm", "layer_norm", "beta", "gamma"])
+    optimizer.exclude_from_weight_decay(var_names=NO_DECAY)
     return optimizer
+
+
+class StepLog(keras.callbacks.Callback):
+    """Loss, accuracy (running means over the epoch, as Keras reports them) and learning rate after every batch."""
+
+    def __init__(self):
+        super().__init__()
+        self.loss, self.accuracy, self.lr = [], [], []
+
+    def on_train_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        self.loss.append(float(logs["loss"]))
+        if "accuracy" in logs:
+            self.accuracy.append(float(logs["accuracy"]))
+        self.lr.append(float(self.model.optimizer.learning_rate))
 
 
 def get_strategy():
@@ -60,3 +79,17 @@ def get_strategy():
     if len(tf.config.list_logical_devices("GPU")) > 1:
         return tf.distribute.MirroredStrategy()
     return tf.distribute.get_strategy()
+
+
+def cpu_has_bf16(cpuinfo="/proc/cpuinfo"):
+    """Whether this machine's CPU multiplies bfloat16 in hardware (AVX-512 BF16 or AMX), on Linux.
+
+    Without those instructions bfloat16 is emulated and slower than float32, so
+    the lessons use ``mixed_bfloat16`` only where this is true (and never on a GPU,
+    which has its own rules).
+    """
+    try:
+        flags = set(Path(cpuinfo).read_text().split())
+    except OSError:
+        return False
+    return bool(flags & {"avx512_bf16", "amx_bf16"})

@@ -1,7 +1,7 @@
 """BERT in a few Keras layers, loaded with real pretrained weights.
 
 This is what is inside the offline TF Hub encoder that the BERT lessons use
-(see ``lesson_utils.pretrained``). It is the encoder of "Attention Is All You
+(see ``lesson_utils.pretrained``; built by ``lesson_utils._offline.prepare``). It is the encoder of "Attention Is All You
 Need" as BERT uses it:
 
 * ``BertEmbeddings``: word + position + segment (token type) embeddings,
@@ -23,9 +23,6 @@ loads like the TF Hub BERT models.
 
 Import ``lesson_utils`` before this module (it selects Keras 2).
 """
-import json
-import os
-
 import tensorflow as tf
 import tf_keras as keras
 
@@ -156,11 +153,10 @@ def _layer_norm(layer, weights, name):
 def load_hf_weights(encoder, weights):
     """Copy HuggingFace BERT weights (a dict of NumPy arrays) into a ``BertEncoder``.
 
-    ``weights`` uses the names of ``BertModel`` (``embeddings.word_embeddings.weight``,
-    ``encoder.layer.0.attention.self.query.weight``, ...), with or without a
-    ``bert.`` prefix, e.g. ``safetensors.numpy.load_file("model.safetensors")``.
+    ``weights`` uses the names of ``BertModel`` without a prefix
+    (``embeddings.word_embeddings.weight``, ``encoder.layer.0.attention.self.query.weight``,
+    ...), as ``lesson_utils._offline.prepare.read_source`` returns them.
     """
-    weights = {k[len("bert."):] if k.startswith("bert.") else k: v for k, v in weights.items()}
     missing = [k for k in ("embeddings.word_embeddings.weight", "pooler.dense.weight") if k not in weights]
     if missing:
         raise KeyError(f"Not a HuggingFace BERT checkpoint: missing {missing}.")
@@ -195,14 +191,9 @@ def load_hf_weights(encoder, weights):
     return encoder
 
 
-def load_encoder(model_dir):
-    """A ``BertEncoder`` with the weights of a HuggingFace BERT directory
-    (``config.json`` and ``model.safetensors``)."""
-    from safetensors.numpy import load_file
-
-    with open(os.path.join(model_dir, "config.json")) as f:
-        encoder = encoder_from_hf_config(json.load(f))
-    return load_hf_weights(encoder, load_file(os.path.join(model_dir, "model.safetensors")))
+def load_encoder(config, weights):
+    """A ``BertEncoder`` of a HuggingFace ``config`` (a dict) holding ``weights`` (normalised names)."""
+    return load_hf_weights(encoder_from_hf_config(config), weights)
 
 
 # ---------------------------------------------------------------------------

@@ -1,13 +1,16 @@
 """Execute the course notebooks headless and store their outputs (``make run``).
 
-    python -m lesson_utils.run_notebooks                 # every notebook, default profile
-    python -m lesson_utils.run_notebooks --profile quick notebooks/02_*.ipynb --no-write
+    python -m tools.run_notebooks                 # every notebook, default profile
+    python -m tools.run_notebooks --profile quick notebooks/02_*.ipynb --no-write
 
-Each notebook runs top to bottom in a fresh kernel started in ``notebooks/``
-with ``LESSON_PROFILE`` set. Outputs are written back into the notebook (how
-instructors regenerate them), figures go to ``images/``, and the headline
-metrics that the notebooks record (``lesson_utils.report.record_metrics``) are
-collected with the runtimes into ``bench/notebooks_<profile>.json`` and a table.
+Before the first notebook the offline BERT models are prepared (quietly, once),
+so that no notebook's stored output depends on whether the cache was empty.
+Each notebook then runs top to bottom in a fresh kernel started in ``notebooks/``
+with ``LESSON_PROFILE`` set and the claims checked strictly. Outputs are written
+back into the notebook (how instructors regenerate them), figures go to
+``images/``, and the headline metrics that the notebooks record
+(``lesson_utils.report.record_metrics``) are collected with the runtimes into
+``bench/notebooks_<profile>.json`` and a table.
 """
 import argparse
 import json
@@ -21,12 +24,9 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from .profiles import PROFILE_ENV, profile_name
-from .plots import IMAGES_ENV
-from .report import METRICS_ENV, atomic_write_text, format_table, read_metrics
-
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
+PATH_VARIABLES = ("AG_NEWS_DIR", "LESSON_BERT_DIR", "LESSON_CACHE_DIR")
 
 
 def coalesce_streams(nb):
@@ -51,16 +51,30 @@ def coalesce_streams(nb):
     return nb
 
 
+def absolute_path_variables(environ=os.environ):
+    """Make relative ``AG_NEWS_DIR``, ``LESSON_BERT_DIR``, ``LESSON_CACHE_DIR`` absolute.
+
+    Kernels start in ``notebooks/``; a relative path means what it meant where the
+    command was typed.
+    """
+    for name in PATH_VARIABLES:
+        if environ.get(name):
+            environ[name] = str(Path(environ[name]).expanduser().absolute())
+
+
+def prepare_assets():
+    """Prepare the offline BERT models before any notebook runs (nothing to do online or when prepared)."""
+    from lesson_utils import pretrained
+
+    if pretrained.assets_mode() == "offline":
+        pretrained.handles()
+
+
 def execute(path, timeout=1800):
     """Run one notebook in a fresh kernel; return ``(notebook, seconds)``."""
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-        record_timing=False,
-    )
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}}, record_timing=False)
     start = time.perf_counter()
     client.execute()
     return coalesce_streams(nb), time.perf_counter() - start
@@ -68,17 +82,29 @@ def execute(path, timeout=1800):
 
 def run(paths, profile, write=True, save_images=True, timeout=1800):
     """Execute ``paths`` under ``profile``; return ``{stem: {"seconds": s, "metrics": {...}}}``."""
+    from lesson_utils.plots import IMAGES_ENV
+    from lesson_utils.profiles import PROFILE_ENV
+    from lesson_utils.claims import STRICT_ENV
+    from lesson_utils.report import METRICS_ENV, atomic_write_text, read_metrics
+
+    paths = [Path(p).absolute() for p in paths]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise SystemExit(f"No such notebook: {', '.join(missing)}. Give paths of .ipynb files "
+                         f"(e.g. notebooks/01_perhatian.ipynb), or none for every notebook.")
+    absolute_path_variables()
     os.environ[PROFILE_ENV] = profile
+    os.environ[STRICT_ENV] = "1"
     if save_images:
         os.environ[IMAGES_ENV] = str(ROOT / "images")
     else:
         os.environ.pop(IMAGES_ENV, None)
+    prepare_assets()
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
+        metrics_file = Path(tmp) / "metrics.json"  # one file: later notebooks may read earlier ones' results
+        os.environ[METRICS_ENV] = str(metrics_file)
         for path in paths:
-            path = Path(path).resolve()
-            metrics_file = Path(tmp) / f"{path.stem}.json"
-            os.environ[METRICS_ENV] = str(metrics_file)
             print(f"[{profile}] {path.name} ...", flush=True)
             try:
                 nb, seconds = execute(path, timeout=timeout)
@@ -94,6 +120,8 @@ def run(paths, profile, write=True, save_images=True, timeout=1800):
 
 
 def summary_table(results):
+    from lesson_utils.report import format_table
+
     rows = []
     for stem, result in results.items():
         metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(result["metrics"].items())) or "-"
@@ -108,6 +136,10 @@ def main(argv=None):
     parser.add_argument("--no-write", action="store_true", help="do not write outputs, figures or the summary file")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
     args = parser.parse_args(argv)
+    import lesson_utils  # noqa: F401  (first: Keras 2, quiet TensorFlow)
+    from lesson_utils.profiles import profile_name
+    from lesson_utils.report import atomic_write_text
+
     profile = profile_name(args.profile)
     paths = [Path(p) for p in args.notebooks] or sorted(NOTEBOOKS.glob("*.ipynb"))
     results = run(paths, profile, write=not args.no_write, save_images=not args.no_write, timeout=args.timeout)

@@ -1,0 +1,187 @@
+"""Every sentence of a lesson that interprets a measured number, with the condition that makes it true.
+
+The prose of a notebook says, for instance, "the model with attention is more
+accurate on inputs longer than any training input". That sentence is only true
+if the run's own numbers say so. ``CLAIMS`` lists each such sentence once, with
+its condition on the metrics that the notebook records; the notebook's last cell
+calls ``check(notebook, metrics)``, which prints the claims with their numbers.
+
+Where ``LESSON_STRICT_CLAIMS=1`` (``make run`` and the test command set it) a
+claim that does not hold is an error naming the notebook, the claim and the
+numbers: a regeneration never stores prose that its outputs contradict. A
+student's own run (other hardware, other sizes) gets a warning instead.
+Each claim names the profiles in which its sizes are large enough to support it.
+"""
+import os
+from dataclasses import dataclass
+
+from .profiles import profile_name
+from .report import format_table
+
+STRICT_ENV = "LESSON_STRICT_CLAIMS"
+ALL = ("quick", "default", "full")
+LARGE = ("default", "full")
+
+
+class ClaimError(AssertionError):
+    """A sentence of the lesson is contradicted by the run's own numbers."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    text: str  # the sentence, as the notebook says it (Indonesian)
+    holds: object  # metrics -> bool
+    numbers: object  # metrics -> str: the numbers the sentence rests on
+    profiles: tuple = ALL
+
+
+def _x(a, b):
+    return f"{a:.2f}x" if b is None else f"{a / b:.2f}x"
+
+
+CLAIMS = {
+    "01_perhatian": [
+        Claim("Model dengan perhatian hampir sempurna pada panjang yang dikenalnya",
+              lambda m: m["exact_match"] >= 0.95, lambda m: f"exact match test {m['exact_match']:.3f} (>= 0.95)", LARGE),
+        Claim("Model dengan perhatian tetap akurat pada masukan beberapa kali lebih panjang daripada data latih",
+              lambda m: m["exact_match_longest"] >= 0.85,
+              lambda m: f"exact match kelompok terpanjang {m['exact_match_longest']:.3f} (>= 0.85)", LARGE),
+        Claim("Model dengan perhatian mencapai hasil terbaiknya dalam lebih sedikit epoch",
+              lambda m: m["epochs"] < m["epochs_no_attention"],
+              lambda m: f"{m['epochs']:.0f} vs {m['epochs_no_attention']:.0f} epoch", LARGE),
+        Claim("Model tanpa perhatian tertinggal dari model berperhatian",
+              lambda m: m["exact_match"] - m["exact_match_no_attention"] >= 0.02
+              and m["exact_match_long"] - m["exact_match_no_attention_long"] >= 0.05,
+              lambda m: f"test {m['exact_match_no_attention']:.3f} vs {m['exact_match']:.3f}, long "
+                        f"{m['exact_match_no_attention_long']:.3f} vs {m['exact_match_long']:.3f}"),
+        Claim("Tanpa perhatian, akurasi turun pada masukan yang lebih panjang daripada data latih",
+              lambda m: m["exact_match_no_attention_long"] <= m["exact_match_no_attention"] - 0.03,
+              lambda m: f"test {m['exact_match_no_attention']:.3f} -> long {m['exact_match_no_attention_long']:.3f}",
+              LARGE),
+    ],
+    "02_transformer_dari_nol": [
+        Claim("maxlen dari histogram memotong kurang dari 1% teks latih", lambda m: m["coverage"] >= 0.99,
+              lambda m: f"{m['coverage']:.1%} teks tidak dipotong"),
+        Claim("Model pelajaran ini jauh di atas tebakan acak (0.25)", lambda m: m["test_accuracy"] >= 0.5,
+              lambda m: f"akurasi uji {m['test_accuracy']:.3f} (>= 0.5)"),
+        Claim("Pelatihan menjadi beberapa kali lebih cepat, kira-kira sebanyak rasio panjang",
+              lambda m: m["speedup"] >= 2 and 0.6 <= m["speedup"] / m["length_ratio"] <= 1.4,
+              lambda m: f"{m['speedup']:.2f}x lebih cepat, rasio panjang {m['length_ratio']:.2f}"),
+        Claim("Akurasi validasi model pelajaran ini tidak lebih rendah lebih dari dua galat baku",
+              lambda m: m["val_accuracy"] >= m["original_val_accuracy"] - 2 * m["val_standard_error"],
+              lambda m: f"{m['val_accuracy']:.3f} vs {m['original_val_accuracy']:.3f}, "
+                        f"2 x galat baku {2 * m['val_standard_error']:.3f}", LARGE),
+        Claim("Dengan mask, padding tidak mengubah prediksi; tanpa mask, mengubahnya",
+              lambda m: m["padding_diff_masked"] < 1e-4 and m["padding_diff_original"] > 1e-3,
+              lambda m: f"selisih maks {m['padding_diff_masked']:.1e} vs {m['padding_diff_original']:.1e}"),
+        Claim("Perhatian model kecil ini hampir rata", lambda m: m["attention_uniformity"] <= 0.25,
+              lambda m: f"penyimpangan terbesar dari 1/n: {m['attention_uniformity']:.1%}"),
+        Claim("Posisi bertetangga lebih mirip pada model pelajaran asli",
+              lambda m: m["neighbour_similarity_original"] > m["neighbour_similarity_lesson"],
+              lambda m: f"{m['neighbour_similarity_original']:.2f} vs {m['neighbour_similarity_lesson']:.2f}", LARGE),
+        Claim("Langkah GRU tidak lebih lambat daripada transformer (paling banyak sekitar 20%)",
+              lambda m: m["gru_vs_transformer_max"] <= 1.2,
+              lambda m: f"GRU/transformer paling besar {m['gru_vs_transformer_max']:.2f}", LARGE),
+        Claim("Pada barisan terpanjang GRU lebih cepat daripada transformer",
+              lambda m: m["gru_vs_transformer_longest"] < 1,
+              lambda m: f"GRU/transformer {m['gru_vs_transformer_longest']:.2f}", LARGE),
+        Claim("Waktu transformer naik lebih dari dua kali ketika n digandakan, lebih cepat daripada waktu GRU",
+              lambda m: m["growth_transformer"] > 2 and m["growth_gru"] < m["growth_transformer"],
+              lambda m: f"transformer {m['growth_transformer']:.2f}x, GRU {m['growth_gru']:.2f}x", LARGE),
+        Claim("Inti kedua mempercepat transformer jauh lebih banyak daripada GRU",
+              lambda m: m["core_speedup_transformer"] >= m["core_speedup_gru"] + 0.2,
+              lambda m: f"transformer {m['core_speedup_transformer']:.2f}x, GRU {m['core_speedup_gru']:.2f}x", LARGE),
+    ],
+    "03_bert_tfhub": [
+        Claim("Padding per batch lebih cepat daripada padding tetap 128", lambda m: m["padding_speedup"] >= 1.15,
+              lambda m: f"{m['padding_speedup']:.2f}x"),
+        Claim("Fitur yang dihitung sekali lebih cepat daripada encoder di setiap epoch",
+              lambda m: m["cached_speedup"] >= 1.5, lambda m: f"{m['cached_speedup']:.2f}x"),
+        Claim("Fase beku dilatih sampai tidak membaik lagi",
+              lambda m: max(m["head_epochs_mean"], m["head_epochs_pooled"]) < m["head_epochs_limit"],
+              lambda m: f"berhenti setelah {m['head_epochs_mean']:.0f} dan {m['head_epochs_pooled']:.0f} "
+                        f"dari {m['head_epochs_limit']:.0f} epoch", LARGE),
+        Claim("Rata-rata token lebih baik daripada pooled_output (data validasi)",
+              lambda m: m["frozen_val_accuracy"] > m["frozen_pooled_val_accuracy"],
+              lambda m: f"{m['frozen_val_accuracy']:.3f} vs {m['frozen_pooled_val_accuracy']:.3f}"),
+        Claim("Fine-tuning jauh di atas tebakan acak (0.25)", lambda m: m["finetuned_test_accuracy"] >= 0.6,
+              lambda m: f"akurasi uji {m['finetuned_test_accuracy']:.3f} (>= 0.6)"),
+        Claim("Fine-tuning memberi akurasi lebih tinggi daripada kepala di atas encoder beku",
+              lambda m: m["finetuned_test_accuracy"] > m["frozen_test_accuracy"],
+              lambda m: f"uji {m['finetuned_test_accuracy']:.3f} vs {m['frozen_test_accuracy']:.3f}", LARGE),
+    ],
+    "04_bert_huggingface": [
+        Claim("Dengan padding tetap 128, lebih dari separuh posisi adalah [PAD]",
+              lambda m: m["padding_share_fixed"] > 0.5, lambda m: f"{m['padding_share_fixed']:.0%} [PAD]"),
+        Claim("Bucketing menyisakan padding paling sedikit, padding dinamis di antaranya",
+              lambda m: m["padding_share_bucket"] < m["padding_share_dynamic"] < m["padding_share_fixed"],
+              lambda m: f"{m['padding_share_bucket']:.0%} < {m['padding_share_dynamic']:.0%} < "
+                        f"{m['padding_share_fixed']:.0%}"),
+        Claim("Bucketing jauh lebih cepat daripada padding tetap 128; padding dinamis hanya sedikit",
+              lambda m: m["speedup_bucket_vs_pad128"] >= 1.5
+              and 1.0 < m["speedup_dynamic_vs_pad128"] < m["speedup_bucket_vs_pad128"],
+              lambda m: f"bucketing {m['speedup_bucket_vs_pad128']:.2f}x, dinamis {m['speedup_dynamic_vs_pad128']:.2f}x"),
+        Claim("Biaya per posisi token hampir sama untuk ketiga cara padding",
+              lambda m: m["cost_per_position_spread"] <= 1.35,
+              lambda m: f"tertinggi/terendah {m['cost_per_position_spread']:.2f}", LARGE),
+        Claim("Membekukan embedding dan bfloat16 (bila ada) mempercepat fine-tuning",
+              lambda m: m["freeze_speedup"] > 1.02 and (m["bf16_used"] == 0 or m["setting_speedup"] >= 1.2),
+              lambda m: f"embedding beku {m['freeze_speedup']:.2f}x, pengaturan terpilih {m['setting_speedup']:.2f}x",
+              LARGE),
+        Claim("Dengan loss yang salah, kepala yang sama belajar jauh lebih buruk",
+              lambda m: m["wrong_loss_val_accuracy"] <= m["frozen_val_accuracy"] - 0.15,
+              lambda m: f"validasi {m['wrong_loss_val_accuracy']:.3f} vs {m['frozen_val_accuracy']:.3f}"),
+        Claim("Fase beku dilatih sampai konvergen", lambda m: m["head_epochs"] < m["head_epochs_limit"],
+              lambda m: f"berhenti setelah {m['head_epochs']:.0f} dari {m['head_epochs_limit']:.0f} epoch", LARGE),
+        Claim("Kepala beku jauh di bawah model hasil fine-tuning",
+              lambda m: m["finetuned_test_accuracy"] >= m["frozen_test_accuracy"] + 0.03,
+              lambda m: f"uji {m['frozen_test_accuracy']:.3f} vs {m['finetuned_test_accuracy']:.3f}"),
+        Claim("Ada head BERT yang hampir selalu melihat token sebelumnya, token sesudahnya, atau [CLS]/[SEP]",
+              lambda m: m["head_previous"] >= 0.5 and m["head_next"] >= 0.4 and m["head_special"] >= 0.5,
+              lambda m: f"bobot rata-rata {m['head_previous']:.2f}, {m['head_next']:.2f}, {m['head_special']:.2f}"),
+        Claim("Perhatian BERT jauh dari rata, tidak seperti notebook 02", lambda m: m["bert_uniformity"] >= 1.0,
+              lambda m: f"penyimpangan terbesar dari 1/n: {m['bert_uniformity']:.0%}"),
+    ],
+    "05_bert_kerashub": [  # notebook 05's claims (owned by its author until merged)
+    ],
+    "06_gpt_dari_nol": [  # notebook 06's claims (owned by its author until merged)
+    ],
+}
+
+
+def claims_for(notebook, profile=None):
+    """The claims of ``notebook`` that apply in ``profile``."""
+    name = profile_name(profile)
+    return [c for c in CLAIMS.get(notebook, []) if name in c.profiles]
+
+
+def evaluate(notebook, metrics, profile=None):
+    """``[(claim, holds, numbers)]``; a claim whose metric is missing does not hold."""
+    rows = []
+    for claim in claims_for(notebook, profile):
+        try:
+            holds, numbers = bool(claim.holds(metrics)), claim.numbers(metrics)
+        except KeyError as missing:
+            holds, numbers = False, f"metrik {missing} tidak tercatat"
+        rows.append((claim, holds, numbers))
+    return rows
+
+
+def check(notebook, metrics, profile=None, strict=None):
+    """Print the notebook's claims with their numbers; raise ``ClaimError`` for false ones when strict.
+
+    Returns nothing (so that a notebook cell ending with it shows only the table).
+    """
+    rows = evaluate(notebook, metrics, profile)
+    print(format_table([(c.text, numbers, "ya" if ok else "TIDAK") for c, ok, numbers in rows],
+                       ("klaim di teks", "angka run ini", "berlaku?")))
+    failed = [(c, numbers) for c, ok, numbers in rows if not ok]
+    if not failed:
+        return
+    message = "\n".join(f"- {c.text} ({numbers})" for c, numbers in failed)
+    strict = os.environ.get(STRICT_ENV) == "1" if strict is None else strict
+    if strict:
+        raise ClaimError(f"{notebook}, profile {profile_name(profile)!r}: the run's numbers contradict the "
+                         f"lesson's text:\n{message}")
+    print(f"\nPerhatian: pada run ini (profil {profile_name(profile)}) kalimat berikut tidak didukung angkanya "
+          f"sendiri, jadi bacalah teksnya dengan hati-hati:\n{message}")
