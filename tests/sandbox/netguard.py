@@ -1,10 +1,13 @@
-"""A guard that forbids network connections other than loopback.
+"""A readable tripwire for network use in the tests: Python connections other than loopback fail.
 
-With ``LESSON_NETWORK_GUARD=1`` (set by the test command), ``import lesson_utils``
-installs it in every process that imports the package, notebook kernels
-included. A blocked attempt raises ``NetworkBlockedError`` and is appended to
-the file named by ``LESSON_NETWORK_LOG`` (if set), so that the test session can
-fail even when a library catches the error and carries on.
+The offline guarantee itself comes from the operating system: the test command runs inside a
+network namespace with loopback only (tools/offline.sh). This guard adds a clear message inside
+Python processes. With ``LESSON_NETWORK_GUARD=1`` (set by the test command) ``sitecustomize`` installs
+it in every Python process of the session, notebook kernels included. It patches Python's ``socket``
+module only: C/C++ code, subprocesses that are not Python, and raw ``_socket`` calls are not seen
+(the namespace stops those). A blocked attempt raises ``NetworkBlockedError`` and is appended to the
+file named by ``LESSON_NETWORK_LOG`` (if set), so that the session fails even when a library catches
+the error and carries on.
 """
 import ipaddress
 import os
@@ -33,7 +36,7 @@ def _block(what):
     message = (
         f"lesson_utils network guard: {what} blocked. In offline mode "
         f"({GUARD_ENV}=1) the lessons must not use the network; set AG_NEWS_DIR and "
-        "LESSON_ASSETS=offline, or unset the guard to allow downloads."
+        "LESSON_ASSETS=offline, or run outside the test command to allow downloads."
     )
     log = os.environ.get(LOG_ENV)
     if log:
@@ -70,5 +73,8 @@ def install():
 
 
 def install_if_requested():
-    if os.environ.get(GUARD_ENV) == "1":
+    value = os.environ.get(GUARD_ENV, "").strip().lower()
+    if value in ("1", "true", "yes", "on"):
         install()
+    elif value not in ("", "0", "false", "no", "off"):
+        raise SystemExit(f"{GUARD_ENV}={os.environ[GUARD_ENV]!r} is not understood: use 1 (guard on) or 0 (off).")
