@@ -16,12 +16,13 @@ tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfigur
 
 from transformers import BertConfig, TFBertForSequenceClassification  # noqa: E402
 
-from lesson_utils import scratch, training  # noqa: E402
+from lesson_utils import training  # noqa: E402
+from lesson_utils.transformer_dari_nol import build_classifier  # noqa: E402
 
 
 def scratch_model():
-    config = scratch.lesson_config(16, vocab_size=50, embed_dim=8, ff_dim=8, hidden_units=8, dropout=0.0)
-    model = scratch.build_classifier(**config)
+    model = build_classifier(vocab_size=50, maxlen=16, embed_dim=8, ff_dim=8, hidden_units=8, dropout=0.0,
+                             mask_padding=True)
     model.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
     return model
 

@@ -1,28 +1,34 @@
-"""The notebook runner behind `make run`."""
+"""The notebook runner behind `make run` (tools/run_notebooks.py)."""
 import nbformat
+import pytest
 
-from lesson_utils.run_notebooks import coalesce_streams
+from tools import run_notebooks
 
 
 def test_consecutive_stream_outputs_are_merged_per_stream():
     cell = nbformat.v4.new_code_cell("print('a'); print('b')")
-    cell.outputs = [
-        nbformat.v4.new_output("stream", name="stdout", text="a\n"),
-        nbformat.v4.new_output("stream", name="stdout", text="b\n"),
-        nbformat.v4.new_output("display_data", data={"text/plain": "<Figure>"}),
-        nbformat.v4.new_output("stream", name="stdout", text="c\n"),
-        nbformat.v4.new_output("stream", name="stderr", text="warning\n"),
-        nbformat.v4.new_output("stream", name="stdout", text="d\n"),
-        nbformat.v4.new_output("stream", name="stdout", text="e\n"),
-    ]
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="a\n"),
+                    nbformat.v4.new_output("stream", name="stdout", text="b\n"),
+                    nbformat.v4.new_output("display_data", data={"text/plain": "<Figure>"}),
+                    nbformat.v4.new_output("stream", name="stdout", text="c\n"),
+                    nbformat.v4.new_output("stream", name="stderr", text="warning\n"),
+                    nbformat.v4.new_output("stream", name="stdout", text="d\n"),
+                    nbformat.v4.new_output("stream", name="stdout", text="e\n")]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# title"), cell])
-    coalesce_streams(nb)
-    outputs = nb.cells[1].outputs
-    assert [(o.output_type, o.get("name"), o.get("text")) for o in outputs] == [
-        ("stream", "stdout", "a\nb\n"),
-        ("display_data", None, None),
-        ("stream", "stdout", "c\n"),
-        ("stream", "stderr", "warning\n"),
-        ("stream", "stdout", "d\ne\n"),
-    ]
-    nbformat.validate(nb)
+    run_notebooks.coalesce_streams(nb)
+    assert [(o.output_type, o.get("name"), o.get("text")) for o in nb.cells[1].outputs] == [
+        ("stream", "stdout", "a\nb\n"), ("display_data", None, None), ("stream", "stdout", "c\n"),
+        ("stream", "stderr", "warning\n"), ("stream", "stdout", "d\ne\n")]
+
+
+def test_a_missing_notebook_is_refused_before_anything_runs(tmp_path):
+    with pytest.raises(SystemExit, match="No such notebook: .*nowhere.ipynb"):
+        run_notebooks.run([tmp_path / "nowhere.ipynb"], "quick", write=False, save_images=False)
+
+
+def test_relative_path_variables_become_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    environ = {"AG_NEWS_DIR": "data/ag_news", "LESSON_CACHE_DIR": str(tmp_path / "cache"), "OTHER": "x"}
+    run_notebooks.absolute_path_variables(environ)
+    assert environ == {"AG_NEWS_DIR": str(tmp_path / "data" / "ag_news"), "LESSON_CACHE_DIR": str(tmp_path / "cache"),
+                       "OTHER": "x"}

@@ -12,9 +12,14 @@
    (``[project.urls] Repository``, the one place that names it).
 3. **The badges** "Open in Colab" and "Open in Kaggle" in each title cell, from the
    same URL.
+4. **The exercises' answer cells**: a code cell whose first line is ``# LATIHAN nb01.latihan1`` (or
+   ``# KUIS nb01.kuis1``) holds that exercise's template from ``lesson_utils/latihan.py``.
+   ``--solutions DIR`` writes copies of the notebooks, stored outputs included, with the solutions
+   in those cells: the test command runs the copies, so every solution is executed and checked.
 """
 import argparse
 import json
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -28,6 +33,7 @@ SAVE_MARK = "#@save"
 BRANCH = "main"
 BADGE_START = "[![Open In Colab]"
 SETUP_MARK = "# Set-up for Google Colab and Kaggle"
+EXERCISE_MARK = re.compile(r"^# (LATIHAN|KUIS) (nb\d\d)\.(\w+)$")
 
 
 def repository_url(pyproject=ROOT / "pyproject.toml"):
@@ -87,6 +93,21 @@ def saved_module(nb_path):
     return target, header + "\n\n".join(body.strip("\n") + "\n" for body in bodies)
 
 
+def exercise_cells(nb, solved=False):
+    """Fill every exercise cell of ``nb`` (a dict) with its template, or its solution; returns ``nb``."""
+    from lesson_utils import latihan
+
+    for cell in nb["cells"]:
+        first = source(cell).split("\n", 1)[0]
+        match = EXERCISE_MARK.match(first) if cell["cell_type"] == "code" else None
+        if match:
+            item = getattr(getattr(latihan, match.group(2)), match.group(3), None)
+            if item is None:
+                raise ValueError(f"{first!r}: lesson_utils/latihan.py has no {match.group(2)}.{match.group(3)}")
+            cell["source"] = f"{first}\n{item.cell(solved)}".splitlines(keepends=True)
+    return nb
+
+
 def sync_notebook(path, url):
     """The notebook with its set-up cell and badges brought up to date (a dict), and whether it changed."""
     nb = json.loads(path.read_text(encoding="utf-8"))
@@ -108,13 +129,22 @@ def sync_notebook(path, url):
     else:
         cells.insert(first_code, {"cell_type": "code", "execution_count": None, "id": f"setup-{path.stem[:2]}",
                                   "metadata": {}, "outputs": [], "source": wanted.splitlines(keepends=True)})
+    exercise_cells(nb)
     return nb, json.dumps(nb, sort_keys=True) != before
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="report what is out of date; change nothing")
+    parser.add_argument("--solutions", metavar="DIR", help="write copies of the notebooks with solved exercises to DIR")
     args = parser.parse_args(argv)
+    if args.solutions:
+        out = Path(args.solutions)
+        out.mkdir(parents=True, exist_ok=True)
+        for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+            nb = exercise_cells(json.loads(path.read_text(encoding="utf-8")), solved=True)
+            (out / path.name).write_text(nbformat.writes(nbformat.from_dict(nb)) + "\n", encoding="utf-8")
+        return 0
     url = repository_url()
     stale = []
     for path in sorted(NOTEBOOKS.glob("*.ipynb")):
