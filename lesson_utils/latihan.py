@@ -585,8 +585,8 @@ nb04 = SimpleNamespace(
         """,
         call="nb04.latihan3.cek(pasangan)\n# nb04.latihan3.petunjuk()\n# nb04.latihan3.solusi()"),
     kuis1=Quiz("Kuis 1", "b", {
-        "a": "32 langkah memang sedikit, tetapi itu bukan penyebab utamanya: dengan loss yang salah, pelatihan yang "
-             "lebih lama pun tidak menolong (notebook ini mengukurnya pada kepala beku).",
+        "a": "32 langkah memang sedikit, tetapi itu bukan penyebab utamanya: dengan loss yang salah, gradiennya "
+             "tidak mengarahkan logits dengan benar, dan kepala beku pun belajar lebih buruk (notebook ini mengukurnya).",
         "b": "Loss memakai from_logits=False pada keluaran logits: Keras menganggap logits sebagai probabilitas "
              "(memotong dan menormalkannya), sehingga gradiennya tidak mengajari model.",
         "c": "Learning rate 5e-5 adalah nilai yang lazim untuk fine-tuning BERT.",
@@ -678,7 +678,7 @@ nb05 = SimpleNamespace(
         "nb05.latihan2.cek(langkah_total)"),
     kuis1=Quiz(
         "Kuis 1", "b",
-        {"a": "Label bilangan bulat menentukan pilihan Sparse (bukan CategoricalCrossentropy), bukan from_logits.",
+        {"a": "Label bilangan bulat menentukan pilihan SparseCategoricalCrossentropy (bukan CategoricalCrossentropy), bukan from_logits.",
          "b": "Lapisan Dense terakhir BertTextClassifier tidak punya softmax; from_logits=True membuat loss "
               "menerapkan softmax (dengan cara yang stabil secara numerik).",
          "c": "Presisi tidak menentukan arti keluaran model: dengan float32 pun keluarannya tetap logits.",
@@ -701,7 +701,7 @@ nb05 = SimpleNamespace(
         call="nb05.latihan3.cek(porsi_terpotong)\n# nb05.latihan3.petunjuk()\n# nb05.latihan3.solusi()"),
     kuis2=Quiz("Kuis 2", "a", {
         "a": "Keras 3 memilih backend sekali, saat pertama kali diimpor; mengubah KERAS_BACKEND sesudahnya tidak "
-             "berpengaruh sampai kernel di-restart.",
+             "berpengaruh sampai kernel dimulai ulang.",
         "b": "KERAS_BACKEND tidak memilih versi Keras; tf_keras (Keras 2) tetap paket tersendiri.",
         "c": "Backend tidak mengubah bobot pralatih; preset yang sama bisa dimuat di TensorFlow, JAX, atau PyTorch.",
     }, call='nb05.kuis2.cek("")  # "a", "b", atau "c"'),
@@ -804,7 +804,7 @@ nb06 = SimpleNamespace(
         "Kuis 1", "b",
         {"a": "Query token lama tidak dipakai lagi: hanya query token baru yang dibandingkan dengan key yang tersimpan.",
          "b": "Setiap lapisan menyimpan key dan value semua token sebelumnya; token baru cukup memproyeksikan "
-              "dirinya sendiri dan memperhatikan yang tersimpan.",
+              "dirinya sendiri dan memperhatikan key dan value yang tersimpan.",
          "c": "Logits token lama tidak dibutuhkan untuk menebak token berikutnya.",
          "d": "Bobot perhatian dihitung ulang untuk setiap token baru dari query-nya dan key yang tersimpan."},
         call='nb06.kuis1.cek("")'),
