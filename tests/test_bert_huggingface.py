@@ -77,4 +77,4 @@ def test_pooled_features_are_the_encoders_pooler_output_in_order(tokenizer):
     features = lesson.pooled_features(model, tokenizer, TEXTS, 16, batch_size=3)
     assert features.shape == (10, 8) and features.dtype == np.float32
     one = tokenizer([TEXTS[4]], return_tensors="tf")
-    np.testing.assert_allclose(features[4], model.bert(dict(one), training=False).pooler_output.numpy()[0], atol=1e-5)
+    np.testing.assert_allclose(features[4], model.bert(dict(one), training=False).pooler_output.numpy()[0], atol=1e-4)  # batched vs single: float32 sums in another order

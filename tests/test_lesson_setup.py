@@ -32,7 +32,8 @@ def platform(monkeypatch):
 
 
 def test_colab_like_stack_gets_only_what_is_missing(platform, capsys, monkeypatch):
-    monkeypatch.delitem(sys.modules, "transformers", raising=False)  # not imported yet, as in a fresh kernel
+    for name in [m for m in sys.modules if m.split(".")[0] in {"transformers", "huggingface_hub", "tokenizers"}]:
+        monkeypatch.delitem(sys.modules, name)  # not imported yet, as in a fresh kernel
     platform["installed"] = {"tensorflow": "2.20.0", "transformers": "5.1.0", "setuptools": "75.2.0",
                              "matplotlib": "3.10.0"}
     installed = lesson_setup.install()
