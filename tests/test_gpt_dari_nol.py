@@ -1,6 +1,6 @@
 """Unit tests of lesson_utils/gpt_dari_nol.py (notebook 06): causal mask, shifted targets, KV cache, sampling.
 
-Each mechanism is tested so that the test fails when it is broken (tools/gpt_mutations.py checks that):
+Each mechanism is tested so that the test fails when it is broken (tools/mutations.py checks that):
 the causal mask removed, the targets not shifted, the cache reusing stale keys.
 """
 import numpy as np
