@@ -59,8 +59,8 @@ sync: $(STAMP)
 
 # Google Colab's stack in .venv-colab (Python 3.13), each notebook's set-up cell run as a student would,
 # then every notebook in the quick profile, offline (tools/colab_check.py).
-test-colab:
-	$(PYTHON) tools/colab_check.py
+test-colab: $(STAMP)
+	$(BIN)/python tools/colab_check.py
 
 # Measure the lessons' speed-ups side by side; writes bench/results.json and the README table.
 # Run after `make run` (it reads the default-profile notebook times and metrics from that run).

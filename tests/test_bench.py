@@ -58,3 +58,19 @@ def test_committed_results_have_the_promised_shape():
     bench.targets(results)  # every field the report needs is there
     for stem, keys in bench.METRIC_KEYS.items():
         assert set(keys) <= set(results["metrics"][stem])
+
+
+def test_update_default_keeps_the_measurements_and_takes_the_new_default_run(tmp_path, monkeypatch):
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps(FAKE))
+    run = {stem: {"seconds": 100.0 + i, "metrics": {k: 0.5 for k in keys} | {"other": 1.0}}
+           for i, (stem, keys) in enumerate(bench.METRIC_KEYS.items())}
+    (tmp_path / "bench").mkdir()
+    (tmp_path / "bench" / "notebooks_default.json").write_text(json.dumps({"profile": "default", "notebooks": run}))
+    monkeypatch.setattr(bench, "ROOT", tmp_path)
+    assert bench.main(["--update-default", "--output", str(results), "--no-readme"]) == 0
+    updated = json.loads(results.read_text())
+    assert updated["notebooks"]["default"] == {stem: r["seconds"] for stem, r in run.items()}
+    assert updated["metrics"] == {stem: {k: 0.5 for k in keys} for stem, keys in bench.METRIC_KEYS.items()}
+    assert updated["notebooks"]["quick"] == FAKE["notebooks"]["quick"]
+    assert {k: updated[k] for k in ("scratch", "finetune", "date")} == {k: FAKE[k] for k in ("scratch", "finetune", "date")}

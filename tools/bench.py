@@ -2,6 +2,7 @@
 
     python -m tools.bench                 # micro-benchmarks + quick notebook timings
     python -m tools.bench --run-default   # also re-run the notebooks in the default profile
+    python -m tools.bench --update-default  # after a new `make run`: its times and metrics into the table
 
 Timings are medians of repeated runs after a warm-up, or the best of interleaved
 rounds on the same batches (fine-tuning). Results go to ``bench/results.json`` and a
@@ -232,7 +233,8 @@ def markdown(results):
     lines = [
         f"Measured by `make bench` on {results['machine']} ({results['date']}); medians of repeated timings after a "
         "warm-up (fine-tuning: the same batches trained on once untimed, then the best of interleaved rounds). "
-        "Raw numbers: `bench/results.json`.",
+        "The default-profile notebook times and metrics are those of the `make run` that stored the notebooks' "
+        "outputs. Raw numbers: `bench/results.json`.",
         "",
         format_table([
             ("scratch transformer, original (maxlen 256, no mask)", f"{s['original']['examples_per_s']:.0f} examples/s, "
@@ -278,12 +280,20 @@ def main(argv=None):
     parser.add_argument("--run-default", action="store_true", help="re-run the notebooks in the default profile")
     parser.add_argument("--output", default=str(RESULTS), help="where to write the JSON results")
     parser.add_argument("--no-readme", action="store_true", help="do not update README.md")
+    parser.add_argument("--update-default", action="store_true",
+                        help="measure nothing: keep the results file's measurements and take the default-profile "
+                             "notebook times and metrics of the latest `make run` (bench/notebooks_default.json)")
     args = parser.parse_args(argv)
+    if args.update_default:
+        results = json.loads(Path(args.output).read_text())
+        default, metrics = notebook_times("default", run=False)
+        results["notebooks"]["default"] = default
+        results["metrics"] = headline_metrics(metrics)
+        return write(results, args)
     import lesson_utils  # noqa: F401  (first: Keras 2)
     import tensorflow as tf
 
     from lesson_utils import pretrained, profiles
-    from lesson_utils.report import atomic_write_text
 
     sizes = profiles.profile().bench
     handles = pretrained.handles()
@@ -300,12 +310,24 @@ def main(argv=None):
     quick, _ = notebook_times("quick", run=True)
     default, metrics = notebook_times("default", run=args.run_default)
     results["notebooks"] = {"quick": quick, "default": default}
-    results["metrics"] = {}
+    results["metrics"] = headline_metrics(metrics)
+    return write(results, args)
+
+
+def headline_metrics(metrics):
+    """The metrics of METRIC_KEYS from a default run's ``{stem: metrics}``."""
+    headline = {}
     for stem, keys in METRIC_KEYS.items():
         missing = [k for k in keys if k not in metrics.get(stem, {})]
         if missing:
             raise KeyError(f"{stem} recorded no {', '.join(missing)} in its default run; run `make run` again.")
-        results["metrics"][stem] = {k: float(metrics[stem][k]) for k in keys}
+        headline[stem] = {k: float(metrics[stem][k]) for k in keys}
+    return headline
+
+
+def write(results, args):
+    from lesson_utils.report import atomic_write_text
+
     atomic_write_text(args.output, json.dumps(results, indent=2) + "\n")
     table = markdown(results)
     if not args.no_readme:

@@ -1,9 +1,10 @@
 """A Colab-like check that runs here (``make test-colab``): Colab's stack, each notebook's set-up cell, then every notebook.
 
-    python3 tools/colab_check.py
+    make test-colab        # or .venv/bin/python tools/colab_check.py (it reads the notebooks with nbformat)
 
 1. Builds ``.venv-colab`` with Python 3.13 from the package registry: the versions of tools/colab_stack.txt
-   (TensorFlow 2.20, Keras 3 by default, transformers 5 and huggingface_hub 1, as on Colab).
+   (TensorFlow 2.20, Keras 3 by default, transformers 5 and huggingface_hub 1, as on Colab). A later check
+   first undoes what the previous one's set-up cells installed (``pip freeze`` of the new environment).
 2. Runs every notebook's first cell in a fresh kernel of that environment, as a student on Colab would
    (``COLAB_RELEASE_TAG`` set), with the repository URL replaced by this checkout: the first one installs
    lesson_utils and what Colab lacks; the others find everything in place.
@@ -30,20 +31,34 @@ def python313():
     candidates = [os.environ.get("COLAB_PYTHON"), shutil.which("python3.13"),
                   *sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.13*/bin/python3.13")))]
     for candidate in filter(None, candidates):
-        if subprocess.run([candidate, "-c", "import sys; sys.exit(sys.version_info[:2] != (3, 13))"]).returncode == 0:
+        if subprocess.run([candidate, "-c", "import sys; sys.exit(sys.version_info[:2] != (3, 13))"],
+                          stderr=subprocess.DEVNULL).returncode == 0:  # a pyenv shim may exist and fail
             return candidate
     raise SystemExit("colab_check: Python 3.13 (Colab's version) was not found; set COLAB_PYTHON=/path/to/python3.13.")
 
 
 def build_environment():
-    stamp = VENV / ".stack"
-    if stamp.is_file() and stamp.read_text() == STACK.read_text():
+    """``.venv-colab`` with Colab's stack; after an earlier check, put back what its set-up cells changed."""
+    stamp, frozen = VENV / ".stack", VENV / ".stack-freeze"
+    python = str(VENV / "bin" / "python")
+    freeze = lambda: subprocess.run([python, "-m", "pip", "freeze", "--all"], capture_output=True, text=True,
+                                    check=True).stdout
+    if stamp.is_file() and stamp.read_text() == STACK.read_text() and frozen.is_file():
+        name = lambda line: line.split("==")[0].split(" @ ")[0].lower()
+        wanted = {name(line) for line in frozen.read_text().splitlines()}
+        now = freeze()
+        extra = sorted({name(line) for line in now.splitlines()} - wanted)
+        if extra:  # lesson_utils and what the set-up cell added
+            subprocess.run([python, "-m", "pip", "uninstall", "-q", "-y", *extra], check=True)
+        if now != frozen.read_text():  # e.g. transformers 4 in place of Colab's 5
+            subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "-r", str(frozen)], check=True)
         return
     shutil.rmtree(VENV, ignore_errors=True)
     subprocess.run([python313(), "-m", "venv", str(VENV)], check=True)
-    pip = [str(VENV / "bin" / "python"), "-m", "pip", "install", "-q"]
+    pip = [python, "-m", "pip", "install", "-q"]
     subprocess.run(pip + ["--upgrade", "pip"], check=True)
     subprocess.run(pip + ["-r", str(STACK)], check=True)
+    frozen.write_text(freeze())
     stamp.write_text(STACK.read_text())
 
 
@@ -65,13 +80,16 @@ nb.cells = [cell]
 NotebookClient(nb, timeout=1200, kernel_name="python3").execute()
 print("".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream"))
 '''
-    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
-        start = time.perf_counter()
-        done = subprocess.run([str(VENV / "bin" / "python"), "-c", code, str(path), url, str(ROOT)],
-                              capture_output=True, text=True, env=dict(os.environ, **COLAB_ENV))
-        print(f"--- set-up cell of {path.name} ({time.perf_counter() - start:.0f} s)\n{done.stdout.strip()}", flush=True)
-        if done.returncode:
-            raise SystemExit(f"The set-up cell of {path.name} failed:\n{done.stderr[-4000:]}")
+    # Kernels start in an empty folder, as in Colab's /content: from the checkout, Python would import
+    # lesson_setup.py and lesson_utils/ without installing them.
+    with tempfile.TemporaryDirectory(prefix="colab-content-") as content:
+        for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+            start = time.perf_counter()
+            done = subprocess.run([str(VENV / "bin" / "python"), "-c", code, str(path), url, str(ROOT)], cwd=content,
+                                  capture_output=True, text=True, env=dict(os.environ, **COLAB_ENV))
+            print(f"--- set-up cell of {path.name} ({time.perf_counter() - start:.0f} s)\n{done.stdout.strip()}", flush=True)
+            if done.returncode:
+                raise SystemExit(f"The set-up cell of {path.name} failed:\n{done.stderr[-4000:]}")
 
 
 def run_notebooks():
