@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-NEG_INF = -1e9  # added to the scores of masked keys before softmax (as in notebooks 01 and 02)
+NEG_INF = -1e9  # put in place of the scores of masked keys (tf.where) before softmax: their weights become 0
 
 
 def causal_mask(query_length, key_length=None, offset=0):
@@ -179,7 +179,11 @@ def random_windows(ids, count, length, seed=0):
 
 
 def consecutive_windows(ids, length):
-    """Non-overlapping ``(inputs, targets)`` windows that predict every token of ``ids`` but the first, once."""
+    """Non-overlapping ``(inputs, targets)`` windows of ``length`` tokens.
+
+    Every token of ``ids`` but the first is predicted once, except the tail after the last full window
+    (fewer than ``length`` tokens), which is dropped.
+    """
     count = (len(ids) - 1) // length
     windows = np.stack([ids[i * length:i * length + length + 1] for i in range(count)])
     return shift_targets(windows)
