@@ -32,3 +32,19 @@ def test_relative_path_variables_become_absolute(tmp_path, monkeypatch):
     run_notebooks.absolute_path_variables(environ)
     assert environ == {"AG_NEWS_DIR": str(tmp_path / "data" / "ag_news"), "LESSON_CACHE_DIR": str(tmp_path / "cache"),
                        "OTHER": "x"}
+
+
+def test_a_run_of_named_notebooks_updates_only_their_entries_of_the_summary(tmp_path, monkeypatch):
+    import json
+
+    record = tmp_path / "bench" / "notebooks_quick.json"
+    record.parent.mkdir()
+    record.write_text(json.dumps({"profile": "quick", "notebooks": {"01_a": {"seconds": 1.0, "metrics": {}},
+                                                                     "02_b": {"seconds": 2.0, "metrics": {}}}}))
+    monkeypatch.setattr(run_notebooks, "ROOT", tmp_path)
+    monkeypatch.setattr(run_notebooks, "run", lambda paths, profile, **kw: {"02_b": {"seconds": 5.0, "metrics": {"x": 1}}})
+    assert run_notebooks.main(["notebooks/02_b.ipynb", "--profile", "quick"]) == 0
+    assert json.loads(record.read_text())["notebooks"] == {"01_a": {"seconds": 1.0, "metrics": {}},
+                                                           "02_b": {"seconds": 5.0, "metrics": {"x": 1}}}
+    assert run_notebooks.main(["--profile", "quick"]) == 0  # a run of every notebook writes only what ran
+    assert json.loads(record.read_text())["notebooks"] == {"02_b": {"seconds": 5.0, "metrics": {"x": 1}}}

@@ -143,9 +143,11 @@ def main(argv=None):
     profile = profile_name(args.profile)
     paths = [Path(p) for p in args.notebooks] or sorted(NOTEBOOKS.glob("*.ipynb"))
     results = run(paths, profile, write=not args.no_write, save_images=not args.no_write, timeout=args.timeout)
-    if not args.no_write and not args.notebooks:
-        summary = {"profile": profile, "notebooks": results}
-        atomic_write_text(ROOT / "bench" / f"notebooks_{profile}.json", json.dumps(summary, indent=2) + "\n")
+    if not args.no_write:  # notebooks named on the command line replace their own entries only
+        record = ROOT / "bench" / f"notebooks_{profile}.json"
+        kept = json.loads(record.read_text())["notebooks"] if args.notebooks and record.is_file() else {}
+        summary = {"profile": profile, "notebooks": dict(sorted({**kept, **results}.items()))}
+        atomic_write_text(record, json.dumps(summary, indent=2) + "\n")
     print()
     print(f"Profile {profile!r}, total {sum(r['seconds'] for r in results.values()):.0f} s")
     print(summary_table(results))
