@@ -116,8 +116,8 @@ CLAIMS = {
               lambda m: min(m["speedup_bucket_vs_pad128"], m["speedup_dynamic_vs_pad128"]) >= 1.15,
               lambda m: f"bucketing {m['speedup_bucket_vs_pad128']:.2f}x, dinamis {m['speedup_dynamic_vs_pad128']:.2f}x",
               LARGE),  # quick times 2 steps once: too few to compare speeds on a busy machine
-        Claim("Membekukan embedding dan bfloat16 (bila ada) mempercepat fine-tuning",
-              lambda m: m["freeze_speedup"] > 1.02 and (m["bf16_used"] == 0 or m["setting_speedup"] >= 1.2),
+        Claim("Membekukan embedding mempercepat fine-tuning",  # bf16's gain varies by run: measured, not claimed
+              lambda m: m["freeze_speedup"] > 1.02,
               lambda m: f"embedding beku {m['freeze_speedup']:.2f}x, pengaturan terpilih {m['setting_speedup']:.2f}x",
               LARGE),
         Claim("Dengan loss yang salah, kepala yang sama belajar lebih buruk dalam jumlah epoch yang sama",
