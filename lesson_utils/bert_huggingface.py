@@ -43,9 +43,21 @@ def tokenize_to_dataset(tokenizer, texts, labels, batch_size, max_length, paddin
 
 
 def pooled_features(model, tokenizer, texts, max_length, batch_size=64):
-    """The frozen encoder's ``pooler_output`` (the [CLS] summary) for every text, computed once, in order."""
-    ds = tokenize_to_dataset(tokenizer, texts, np.zeros(len(texts)), batch_size, max_length, padding="dynamic")
+    """The frozen encoder's ``pooler_output`` (the [CLS] summary) for every text, computed once.
+
+    As in notebook 03, the texts go through the encoder in order of length, each batch padded to its own
+    longest text (little padding); the features come back in the order of ``texts``.
+    """
+    texts = [str(t) for t in texts]
+    lengths = [len(ids) for ids in tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]]
+    order = np.argsort(lengths, kind="stable")
     spec = {key: tf.TensorSpec([None, None], tf.int32) for key in ("input_ids", "attention_mask", "token_type_ids")}
     forward = tf.function(lambda f: tf.cast(model.bert(f, training=False).pooler_output, tf.float32),
                           input_signature=[spec])  # one trace for every batch length
-    return np.concatenate([forward(features).numpy() for features, _ in ds])
+    features = np.zeros((len(texts), model.config.hidden_size), np.float32)
+    for start in range(0, len(texts), batch_size):
+        index = order[start:start + batch_size]
+        batch = tokenizer([texts[i] for i in index], truncation=True, max_length=max_length, padding=True,
+                          return_tensors="tf")
+        features[index] = forward({key: tf.cast(batch[key], tf.int32) for key in spec}).numpy()
+    return features

@@ -221,7 +221,8 @@ def decoding_functions(model):
     prefix is padded on the right to a multiple of ``BUCKET``: thanks to the causal mask the padding cannot
     change the earlier positions, and XLA compiles one shape per bucket instead of one per length.
     ``step(token, cache, position)``: feed one token at ``position`` with every layer's cached keys and
-    values; return its logits and the updated cache (one shape, compiled once).
+    values; return its logits and the cache, whose buffers (``tf.Variable``) are updated in place (one
+    shape, compiled once). Passed in and out as tensors, the buffers would be copied at every step.
     """
     first = model.blocks[0].attention
     shape = (1, first.num_heads, model.max_positions, first.head_dim)
@@ -237,12 +238,19 @@ def decoding_functions(model):
         return full_padded(tf.constant(padded), tf.constant(length - 1))
 
     @tf.function(jit_compile=True)
-    def step(token, cache, position):
+    def cached_step(token, cache, position):
         logits, new_cache, _ = model.forward(token, cache=cache, position=position)
-        return logits[:, -1], new_cache
+        for (k, v), (new_k, new_v) in zip(cache, new_cache):  # write the new keys and values back in place
+            k.assign(new_k)
+            v.assign(new_v)
+        return logits[:, -1]
+
+    def step(token, cache, position):
+        return cached_step(token, cache, position), cache
 
     def empty_cache():
-        return [(tf.zeros(shape), tf.zeros(shape)) for _ in range(model.num_layers)]
+        return [(tf.Variable(tf.zeros(shape), trainable=False), tf.Variable(tf.zeros(shape), trainable=False))
+                for _ in range(model.num_layers)]
 
     return full, step, empty_cache
 

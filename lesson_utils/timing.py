@@ -68,7 +68,9 @@ def take_batches(dataset, steps):
     """The first ``steps`` batches of ``dataset`` (repeated if shorter), as a dataset that yields exactly them.
 
     A shuffled dataset gives other batches, and so other padded lengths, on every pass;
-    a fair timing trains on the same batches in the warm-up and in every round.
+    a fair timing trains on the same batches in the warm-up and in every round. Every
+    dimension of the result's element spec is unknown (``None``), so that sets of batches
+    of different lengths share one traced training step of a Keras model.
     """
     import tensorflow as tf
 
@@ -77,10 +79,8 @@ def take_batches(dataset, steps):
     batches = list(dataset.repeat().take(steps))
     if not batches:
         raise ValueError("The dataset is empty: there is no batch to time; build it from at least one text.")
-    fixed = tf.data.Dataset.from_tensors(batches[0])
-    for batch in batches[1:]:
-        fixed = fixed.concatenate(tf.data.Dataset.from_tensors(batch))
-    return fixed
+    spec = tf.nest.map_structure(lambda s: tf.TensorSpec([None] * s.shape.rank, s.dtype), dataset.element_spec)
+    return tf.data.Dataset.from_generator(lambda: iter(batches), output_signature=spec)
 
 
 class EpochTimer(keras.callbacks.Callback):

@@ -48,3 +48,26 @@ def test_a_run_of_named_notebooks_updates_only_their_entries_of_the_summary(tmp_
                                                            "02_b": {"seconds": 5.0, "metrics": {"x": 1}}}
     assert run_notebooks.main(["--profile", "quick"]) == 0  # a run of every notebook writes only what ran
     assert json.loads(record.read_text())["notebooks"] == {"02_b": {"seconds": 5.0, "metrics": {"x": 1}}}
+
+
+def test_a_notebook_run_alone_reads_what_the_other_notebooks_recorded(tmp_path, monkeypatch):
+    import json
+    import os
+
+    import nbformat
+
+    for name in ("LESSON_PROFILE", "LESSON_STRICT_CLAIMS", "LESSON_IMAGES_DIR", "LESSON_METRICS_FILE"):
+        monkeypatch.setenv(name, "")  # restored after the test: run() sets them
+    notebook = tmp_path / "04_c.ipynb"
+    notebook.write_text("{}")
+    seen = {}
+
+    def fake_execute(path, timeout):
+        seen.update(json.loads(open(os.environ["LESSON_METRICS_FILE"]).read()))
+        return nbformat.v4.new_notebook(), 0.1
+
+    monkeypatch.setattr(run_notebooks, "execute", fake_execute)
+    monkeypatch.setattr(run_notebooks, "prepare_assets", lambda: None)
+    run_notebooks.run([notebook], "quick", write=False, save_images=False,
+                      earlier_metrics={"02_b": {"x": 1.0}, "04_c": {"stale": 0.0}})
+    assert seen == {"02_b": {"x": 1.0}}  # its own stale entry is not offered

@@ -35,6 +35,7 @@ def test_take_batches_gives_the_same_batches_on_every_pass():
     fixed = timing.take_batches(ds, steps=5)  # 3 batches per pass: the dataset is repeated to give 5
     first, second = [b.numpy().tolist() for b in fixed], [b.numpy().tolist() for b in fixed]
     assert len(first) == 5 and first == second
+    assert fixed.element_spec.shape.as_list() == [None]  # one traced step for batches of any length
     with pytest.raises(ValueError, match="steps=0"):
         timing.take_batches(ds, 0)
     with pytest.raises(ValueError, match="empty"):

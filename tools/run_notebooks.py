@@ -80,8 +80,12 @@ def execute(path, timeout=1800):
     return coalesce_streams(nb), time.perf_counter() - start
 
 
-def run(paths, profile, write=True, save_images=True, timeout=1800):
-    """Execute ``paths`` under ``profile``; return ``{stem: {"seconds": s, "metrics": {...}}}``."""
+def run(paths, profile, write=True, save_images=True, timeout=1800, earlier_metrics=None):
+    """Execute ``paths`` under ``profile``; return ``{stem: {"seconds": s, "metrics": {...}}}``.
+
+    ``earlier_metrics`` (``{stem: metrics}``) are what notebooks that are not run now recorded in the
+    run that stored them: a notebook that compares itself with an earlier one reads them.
+    """
     from lesson_utils.plots import IMAGES_ENV
     from lesson_utils.profiles import PROFILE_ENV
     from lesson_utils.claims import STRICT_ENV
@@ -103,6 +107,9 @@ def run(paths, profile, write=True, save_images=True, timeout=1800):
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         metrics_file = Path(tmp) / "metrics.json"  # one file: later notebooks may read earlier ones' results
+        stems = {path.stem for path in paths}
+        earlier = {stem: m for stem, m in (earlier_metrics or {}).items() if stem not in stems}
+        atomic_write_text(metrics_file, json.dumps(earlier, indent=2, sort_keys=True) + "\n")
         os.environ[METRICS_ENV] = str(metrics_file)
         for path in paths:
             print(f"[{profile}] {path.name} ...", flush=True)
@@ -142,10 +149,11 @@ def main(argv=None):
 
     profile = profile_name(args.profile)
     paths = [Path(p) for p in args.notebooks] or sorted(NOTEBOOKS.glob("*.ipynb"))
-    results = run(paths, profile, write=not args.no_write, save_images=not args.no_write, timeout=args.timeout)
+    record = ROOT / "bench" / f"notebooks_{profile}.json"
+    kept = json.loads(record.read_text())["notebooks"] if args.notebooks and record.is_file() else {}
+    results = run(paths, profile, write=not args.no_write, save_images=not args.no_write, timeout=args.timeout,
+                  earlier_metrics={stem: entry["metrics"] for stem, entry in kept.items()})
     if not args.no_write:  # notebooks named on the command line replace their own entries only
-        record = ROOT / "bench" / f"notebooks_{profile}.json"
-        kept = json.loads(record.read_text())["notebooks"] if args.notebooks and record.is_file() else {}
         summary = {"profile": profile, "notebooks": dict(sorted({**kept, **results}.items()))}
         atomic_write_text(record, json.dumps(summary, indent=2) + "\n")
     print()
