@@ -116,10 +116,8 @@ CLAIMS = {
               lambda m: min(m["speedup_bucket_vs_pad128"], m["speedup_dynamic_vs_pad128"]) >= 1.15,
               lambda m: f"bucketing {m['speedup_bucket_vs_pad128']:.2f}x, dinamis {m['speedup_dynamic_vs_pad128']:.2f}x",
               LARGE),  # quick times 2 steps once: too few to compare speeds on a busy machine
-        Claim("Membekukan embedding mempercepat fine-tuning",  # bf16's gain varies by run: measured, not claimed
-              lambda m: m["freeze_speedup"] > 1.02,
-              lambda m: f"embedding beku {m['freeze_speedup']:.2f}x, pengaturan terpilih {m['setting_speedup']:.2f}x",
-              LARGE),
+        # The frozen embedding's and bf16's gains are shown, not claimed: a few timed steps on a shared 2-core CPU
+        # cannot tell a 10-20% gain from noise (the frozen embedding is kept for the work it removes).
         Claim("Dengan loss yang salah, kepala yang sama belajar lebih buruk dalam jumlah epoch yang sama",
               lambda m: m["wrong_loss_val_accuracy"] <= m["frozen_val_accuracy"] - 0.02,
               lambda m: f"validasi {m['wrong_loss_val_accuracy']:.3f} vs {m['frozen_val_accuracy']:.3f}"),
@@ -166,6 +164,9 @@ CLAIMS = {
               lambda m: m["test_perplexity"] <= 0.7 * m["bigram_perplexity"],
               lambda m: f"{m['test_perplexity']:.2f} vs {m['bigram_perplexity']:.2f} "
                         f"({m['test_perplexity'] / m['bigram_perplexity']:.2f}x)", LARGE),
+        Claim("Sebagian besar kata dalam sampel adalah kata yang ada di data latih",
+              lambda m: m["known_word_share"] >= 0.8, lambda m: f"{m['known_word_share']:.0%} kata dikenal (>= 80%)",
+              LARGE),
         Claim("Dengan KV cache, membuat ratusan token beberapa kali lebih cepat",
               lambda m: m["cache_speedup_256"] >= 2 and m["cache_speedup_longest"] >= 2,
               lambda m: f"{m['cache_speedup_256']:.1f}x pada 256 token, {m['cache_speedup_longest']:.1f}x pada yang "

@@ -108,11 +108,12 @@ class DecoderBlock(keras.layers.Layer):
 
 
 class MiniGPT(keras.Model):
-    """A decoder-only transformer over characters: token ids ``(batch, tokens)`` -> next-token logits.
+    """A decoder-only transformer: token ids ``(batch, tokens)`` -> next-token logits.
 
     ``max_positions`` is the context window (the longest sequence the position embedding covers).
     ``forward(ids, cache=None, position=0)`` returns ``(logits, new_cache, weights)`` (``cache``: one
-    ``(k, v)`` pair of buffers per layer, see ``CausalSelfAttention``); ``call(ids)`` only the logits.
+    ``(k, v)`` pair of buffers per layer, see ``CausalSelfAttention``; ``logits_at``: the positions whose
+    logits are computed, all by default); ``call(ids)`` only the logits.
     """
 
     def __init__(self, vocab_size, max_positions=128, d_model=128, num_heads=4, num_layers=4, ff_dim=None,
@@ -126,7 +127,7 @@ class MiniGPT(keras.Model):
         self.norm = keras.layers.LayerNormalization(epsilon=1e-5, name="final_norm")
         self.head = keras.layers.Dense(vocab_size, name="logits")
 
-    def forward(self, ids, cache=None, position=0, padding=None, training=False):
+    def forward(self, ids, cache=None, position=0, padding=None, training=False, logits_at=None):
         positions = position + tf.range(tf.shape(ids)[1])  # absolute positions of the new tokens
         x = self.token_emb(ids) + self.pos_emb(positions)
         new_cache, weights = [], []
@@ -135,36 +136,67 @@ class MiniGPT(keras.Model):
                                       padding=padding, training=training)
             new_cache.append(layer_cache)
             weights.append(w)
-        return self.head(self.norm(x)), new_cache, weights
+        x = self.norm(x)
+        if logits_at is not None:  # e.g. only the last position, when generating without a cache
+            x = tf.gather(x, logits_at, axis=1)
+        return self.head(x), new_cache, weights
 
     def call(self, ids, training=False):
         return self.forward(ids, training=training)[0]
 
 
-class CharVocab:
-    """A character-level vocabulary: every character of the training text is one token."""
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
-    def __init__(self, text):
-        self.chars = sorted(set(text))
-        self.index = {c: i for i, c in enumerate(self.chars)}
+END_OF_TEXT = "<|endoftext|>"  # the token after every text (GPT-2's name for it)
+
+
+class BPEVocab:
+    """A byte-level BPE vocabulary (the kind GPT-2 uses), trained on ``texts`` with HuggingFace ``tokenizers``.
+
+    Byte-level: every character is one or more bytes and every byte is a token, so any text can be
+    encoded and there is no unknown token. ``end_id`` is the id of ``END_OF_TEXT``.
+    """
+
+    def __init__(self, texts, vocab_size):
+        self.tokenizer = Tokenizer(models.BPE())
+        self.tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+        self.tokenizer.decoder = decoders.ByteLevel()
+        trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=[END_OF_TEXT], show_progress=False,
+                                      initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+        self.tokenizer.train_from_iterator([str(t) for t in texts], trainer)
+        self.end_id = self.tokenizer.token_to_id(END_OF_TEXT)
 
     def __len__(self):
-        return len(self.chars)
+        return self.tokenizer.get_vocab_size()
 
-    def unknown(self, text):
-        """The characters of ``text`` that are not in the vocabulary, sorted."""
-        return sorted(set(text) - set(self.index))
+    def encode(self, text, name="text"):
+        """Token ids of ``text`` (a string)."""
+        if not isinstance(text, str):
+            raise ValueError(f"{name} must be a string, got {type(text).__name__}: {text!r}.")
+        return np.array(self.tokenizer.encode(text).ids, dtype=np.int32)
 
-    def encode(self, text, unknown="raise", name="text"):
-        """Token ids of ``text``; ``unknown="raise"`` refuses unknown characters, ``"drop"`` leaves them out."""
-        missing = self.unknown(text)
-        if missing and unknown == "raise":
-            raise ValueError(f"{name} contains {len(missing)} character(s) outside the vocabulary: {missing!r}; "
-                             f"allowed are the {len(self)} characters of the training text.")
-        return np.array([self.index[c] for c in text if c in self.index], dtype=np.int32)
+    def stream(self, texts):
+        """All ``texts`` as one array of token ids, each text followed by ``end_id``."""
+        encoded = self.tokenizer.encode_batch([str(t) for t in texts])
+        return np.array([i for e in encoded for i in e.ids + [self.end_id]], dtype=np.int32)
+
+    def check_ids(self, ids, name="ids"):
+        """``ids`` as an int32 array; ids outside ``0 .. len(self) - 1`` are refused, naming them."""
+        ids = np.asarray(ids)
+        if ids.size and (not np.issubdtype(ids.dtype, np.integer) or ids.min() < 0 or ids.max() >= len(self)):
+            bad = sorted({int(i) for i in ids.ravel() if not 0 <= i < len(self)}) \
+                if np.issubdtype(ids.dtype, np.integer) else ids.ravel()[:5].tolist()
+            raise ValueError(f"{name} holds token ids outside the vocabulary: {bad[:5]}; allowed are integers "
+                             f"0 to {len(self) - 1}.")
+        return ids.astype(np.int32)
 
     def decode(self, ids):
-        return "".join(self.chars[int(i)] for i in ids)
+        """The text of token ids (``END_OF_TEXT`` included, as its name)."""
+        return self.tokenizer.decode(self.check_ids(ids).tolist(), skip_special_tokens=False)
+
+    def pieces(self, text):
+        """The tokens of ``text`` as strings; ``Ġ`` marks a space in front of a token."""
+        return self.tokenizer.encode(text).tokens
 
 
 def shift_targets(windows):
@@ -228,8 +260,8 @@ def decoding_functions(model):
     shape = (1, first.num_heads, model.max_positions, first.head_dim)
 
     @tf.function(jit_compile=True, reduce_retracing=True)
-    def full_padded(ids, last):
-        return tf.gather(model.forward(ids)[0], last, axis=1)  # a tensor index: no recompilation per length
+    def full_padded(ids, last):  # ``last`` is a tensor: no recompilation per length
+        return model.forward(ids, logits_at=last[tf.newaxis])[0][:, 0]
 
     def full(ids):
         length = len(ids)
@@ -259,7 +291,7 @@ def check_generation_args(vocab_size, context, prompt_length, max_new_tokens, te
                           top_p=None):
     """Refuse settings that cannot work, naming the argument and its allowed range (ValueError)."""
     if prompt_length < 1:
-        raise ValueError("prompt is empty: give at least 1 character (the model needs a token to start from).")
+        raise ValueError("prompt is empty: give at least 1 token (the model needs a token to start from).")
     if not isinstance(max_new_tokens, (int, np.integer)) or max_new_tokens < 1:
         raise ValueError(f"max_new_tokens must be an integer >= 1, got {max_new_tokens!r}.")
     if prompt_length + max_new_tokens > context:
@@ -297,12 +329,13 @@ def next_token(logits, rng, greedy=False, temperature=1.0, top_k=None, top_p=Non
 
 def generate(model, vocab, prompt, max_new_tokens, greedy=False, temperature=1.0, top_k=None, top_p=None,
              seed=0, use_cache=True, functions=None):
-    """Continue ``prompt`` by ``max_new_tokens`` characters; returns the generated text (without the prompt).
+    """Continue ``prompt`` (a text, or a sequence of token ids) by ``max_new_tokens`` tokens; returns the
+    generated text (without the prompt).
 
     ``use_cache=True`` keeps every layer's keys and values (one new token per step); ``False`` recomputes
     the whole prefix at every step. Bad arguments raise ValueError (see ``check_generation_args``).
     """
-    ids = vocab.encode(prompt, name="prompt")  # raises on characters outside the vocabulary, listing them
+    ids = vocab.encode(prompt, name="prompt") if isinstance(prompt, str) else vocab.check_ids(prompt, "prompt")
     check_generation_args(len(vocab), model.max_positions, len(ids), max_new_tokens, temperature, top_k, top_p)
     full, step, empty_cache = functions or decoding_functions(model)
     rng = np.random.default_rng(seed)

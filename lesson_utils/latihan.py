@@ -746,7 +746,7 @@ def _nb06_bigram(fn):
         if not np.isclose(float(value), expected, rtol=1e-6):
             raise Wrong(f"dengan kosakata {vocab_size} hasilnya {float(value):.4f}, seharusnya {expected:.4f}. "
                         "Apakah setiap hitungan pasangan ditambah 1, dan peluang dibagi jumlah per baris "
-                        "(karakter sebelumnya)?")
+                        "(token sebelumnya)?")
 
 
 def _nb06_top_k(fn):
@@ -828,12 +828,12 @@ nb06 = SimpleNamespace(
         "a": "Jumlah langkah tidak berubah; yang berubah adalah apa yang harus ditebak model.",
         "b": "Tanpa pergeseran, mask kausal tetap ada; masalahnya ada pada target.",
         "c": "Tanpa pergeseran, target di posisi t adalah masukan di posisi t itu sendiri: model cukup menyalin "
-             "masukannya, loss hampir 0, dan ia tidak belajar menebak karakter berikutnya.",
+             "masukannya, loss hampir 0, dan ia tidak belajar menebak token berikutnya.",
     }, call='nb06.kuis2.cek("")  # "a", "b", atau "c"'),
     kuis3=Quiz("Kuis 3", "a", {
         "a": "Logits dibagi temperature sebelum softmax; temperature < 1 memperbesar selisihnya, jadi distribusinya "
              "lebih tajam dan hasilnya mendekati greedy.",
-        "b": "Temperature tidak mengubah urutan token; karakter yang paling mungkin tetap sama.",
+        "b": "Temperature tidak mengubah urutan token; token yang paling mungkin tetap sama.",
         "c": "Temperature tinggi (> 1) yang membuat distribusi lebih rata dan teks lebih acak.",
     }, call='nb06.kuis3.cek("")  # "a", "b", atau "c"'),
 )

@@ -1,4 +1,4 @@
-"""Unit tests of lesson_utils/gpt_dari_nol.py (notebook 06): causal mask, shifted targets, KV cache, sampling.
+"""Unit tests of lesson_utils/gpt_dari_nol.py (notebook 06): causal mask, shifted targets, KV cache, sampling, BPE.
 
 Each mechanism is tested so that the test fails when it is broken (tools/mutations.py checks that):
 the causal mask removed, the targets not shifted, the cache reusing stale keys.
@@ -10,7 +10,10 @@ import tensorflow as tf
 import lesson_utils  # noqa: F401  (quiet TensorFlow first)
 from lesson_utils import gpt_dari_nol as g
 
-VOCAB = 20
+TEXTS = ["Oil prices rise as demand grows", "Stocks fall as oil prices climb", "The Red Sox win the series",
+         "Microsoft shares rise after the report"] * 5
+BPE = g.BPEVocab(TEXTS, 300)  # byte-level: the 256 bytes, END_OF_TEXT and a few merges
+VOCAB = len(BPE)
 
 
 @pytest.fixture(scope="module")
@@ -82,14 +85,22 @@ def test_cached_logits_equal_recomputation(model, functions):
 
 
 def test_generation_with_and_without_cache_agrees(model, functions):
-    vocab = g.CharVocab("abcdefghijklmnopqrst")
-    assert len(vocab) == VOCAB
-    a = g.generate(model, vocab, "abc", 12, greedy=True, functions=functions)
-    b = g.generate(model, vocab, "abc", 12, greedy=True, use_cache=False, functions=functions)
-    assert a == b and len(a) == 12
-    s1 = g.generate(model, vocab, "abc", 10, top_k=5, seed=3, functions=functions)
-    s2 = g.generate(model, vocab, "abc", 10, top_k=5, seed=3, functions=functions)
+    a = g.generate(model, BPE, "Oil prices", 12, greedy=True, functions=functions)
+    b = g.generate(model, BPE, "Oil prices", 12, greedy=True, use_cache=False, functions=functions)
+    assert a == b
+    s1 = g.generate(model, BPE, "Oil prices", 10, top_k=5, seed=3, functions=functions)
+    s2 = g.generate(model, BPE, "Oil prices", 10, top_k=5, seed=3, functions=functions)
     assert s1 == s2  # seeded
+    prompt_ids = BPE.encode("Oil prices")
+    assert g.generate(model, BPE, prompt_ids, 12, greedy=True, functions=functions) == a  # ids work as a prompt
+
+
+def test_the_cache_is_written_in_place_and_a_new_one_starts_empty(model, functions):
+    full, step, empty_cache = functions
+    cache = empty_cache()
+    _, returned = step(tf.constant([[3]]), cache, tf.constant(0))
+    assert returned is cache and np.abs(cache[0][0].numpy()[0, :, 0]).max() > 0  # position 0 holds a key now
+    assert np.abs(empty_cache()[0][0].numpy()).max() == 0
 
 
 def test_sampling_rules():
@@ -105,29 +116,34 @@ def test_sampling_rules():
 
 @pytest.mark.parametrize("kwargs, words", [
     (dict(prompt=""), "prompt"),
-    (dict(prompt="abz!"), "vocabulary"),
+    (dict(prompt=[3, VOCAB]), "outside the vocabulary"),
+    (dict(prompt=[-1]), "outside the vocabulary"),
+    (dict(prompt=[0.5]), "outside the vocabulary"),
     (dict(temperature=0), "temperature"),
     (dict(temperature=-1.0), "temperature"),
     (dict(top_k=0), "top_k"),
     (dict(top_k=VOCAB + 1), "top_k"),
     (dict(top_p=0.0), "top_p"),
     (dict(max_new_tokens=0), "max_new_tokens"),
-    (dict(max_new_tokens=22), "context window"),
+    (dict(max_new_tokens=24), "context window"),
 ])
 def test_bad_generation_arguments_are_refused(model, functions, kwargs, words):
-    vocab = g.CharVocab("abcdefghijklmnopqrst")
-    arguments = {"prompt": "abc", "max_new_tokens": 5, **kwargs}
+    arguments = {"prompt": "Oil", "max_new_tokens": 5, **kwargs}
     with pytest.raises(ValueError, match=words):
-        g.generate(model, vocab, functions=functions, **arguments)
+        g.generate(model, BPE, functions=functions, **arguments)
 
 
-def test_vocab_round_trip_and_unknown_characters():
-    vocab = g.CharVocab("hello world")
-    assert vocab.decode(vocab.encode("hello")) == "hello"
-    assert vocab.unknown("hex!") == ["!", "x"]
-    with pytest.raises(ValueError, match=r"\['!', 'x'\]"):
-        vocab.encode("hex!")
-    assert vocab.decode(vocab.encode("hex!", unknown="drop")) == "he"
+def test_byte_level_bpe_encodes_any_text_and_decodes_it_exactly():
+    assert 257 <= VOCAB <= 300 and BPE.end_id == BPE.tokenizer.token_to_id(g.END_OF_TEXT)
+    for text in ("Oil prices rise", "Harga minyak naik ☺", "  two  spaces\tand a tab"):
+        assert BPE.decode(BPE.encode(text)) == text
+    assert len(BPE.encode("Oil prices")) < len("Oil prices")  # frequent words are merged into single tokens
+    stream = BPE.stream(["a b", "c"])
+    assert stream.tolist() == BPE.encode("a b").tolist() + [BPE.end_id] + BPE.encode("c").tolist() + [BPE.end_id]
+    with pytest.raises(ValueError, match="outside the vocabulary"):
+        BPE.decode([1, VOCAB])
+    with pytest.raises(ValueError, match="must be a string"):
+        BPE.encode(None)
 
 
 def test_ngram_baselines():
