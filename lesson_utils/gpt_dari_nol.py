@@ -253,11 +253,12 @@ def decoding_functions(model):
     prefix is padded on the right to a multiple of ``BUCKET``: thanks to the causal mask the padding cannot
     change the earlier positions, and XLA compiles one shape per bucket instead of one per length.
     ``step(token, cache, position)``: feed one token at ``position`` with every layer's cached keys and
-    values; return its logits and the cache, whose buffers (``tf.Variable``) are updated in place (one
-    shape, compiled once). Passed in and out as tensors, the buffers would be copied at every step.
+    values; return its logits and the cache, whose buffers (``tf.Variable``) are updated in place (compiled
+    once per buffer length). Passed in and out as tensors, the buffers would be copied at every step.
+    ``empty_cache(length)``: buffers for ``length`` tokens, rounded up to a multiple of ``BUCKET``
+    (``max_positions`` when no length is given).
     """
     first = model.blocks[0].attention
-    shape = (1, first.num_heads, model.max_positions, first.head_dim)
 
     @tf.function(jit_compile=True, reduce_retracing=True)
     def full_padded(ids, last):  # ``last`` is a tensor: no recompilation per length
@@ -280,7 +281,9 @@ def decoding_functions(model):
     def step(token, cache, position):
         return cached_step(token, cache, position), cache
 
-    def empty_cache():
+    def empty_cache(length=None):
+        slots = model.max_positions if length is None else min(-(-length // BUCKET) * BUCKET, model.max_positions)
+        shape = (1, first.num_heads, slots, first.head_dim)
         return [(tf.Variable(tf.zeros(shape), trainable=False), tf.Variable(tf.zeros(shape), trainable=False))
                 for _ in range(model.num_layers)]
 
@@ -341,13 +344,13 @@ def generate(model, vocab, prompt, max_new_tokens, greedy=False, temperature=1.0
     rng = np.random.default_rng(seed)
     tokens = list(ids)
     if use_cache:  # the prompt goes in one token at a time too: one compiled shape
-        cache = empty_cache()
+        cache = empty_cache(len(tokens) + max_new_tokens)
         for position, token in enumerate(tokens):
             logits, cache = step(tf.constant([[token]]), cache, tf.constant(position))
     for i in range(max_new_tokens):
         if not use_cache:
             logits = full(tokens)
-        token = next_token(logits[0].numpy(), rng, greedy, temperature, top_k, top_p)
+        token = next_token(logits.numpy()[0], rng, greedy, temperature, top_k, top_p)  # numpy: no TF op per step
         tokens.append(token)
         if use_cache and i + 1 < max_new_tokens:
             logits, cache = step(tf.constant([[token]]), cache, tf.constant(len(tokens) - 1))

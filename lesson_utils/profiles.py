@@ -29,10 +29,10 @@ PROFILES = {
         "bert_hf": {"head_epochs": 20, "epochs": 1, "timing_steps": 2, "timing_rounds": 1},
         # 05: epochs of fine-tuning with KerasHub, training texts used (None: all), epochs of the small transformer.
         "kerashub": {"epochs": 1, "max_train": 480, "scratch_epochs": 3},
-        # 06: the small GPT (notebook 06 owns these lines): training steps, batch, steps between validation
-        # losses, peak learning rate; generated lengths timed with and without the KV cache, repeats (median).
-        "gpt": {"steps": 120, "batch": 16, "eval_every": 40, "learning_rate": 3e-3, "timing_lengths": [16, 64, 128],
-                "timing_repeats": 1},
+        # 06: the small GPT: BPE vocabulary size, training steps, batch, steps between validation losses, peak
+        # learning rate; generated lengths timed with and without the KV cache, repeats (median).
+        "gpt": {"vocab_size": 500, "steps": 300, "batch": 16, "eval_every": 50, "learning_rate": 3e-3,
+                "timing_lengths": [16, 64, 128], "timing_repeats": 1},
         # `make bench`: examples, timed steps, repeats.
         "bench": {"scratch_epochs": 2, "frozen_examples": 64, "finetune_examples": 128, "finetune_steps": 2, "forward_batch": 4,
                   "forward_seq_len": 32, "repeats": 1},
@@ -44,7 +44,7 @@ PROFILES = {
         "bert_tfhub": {"head_epochs": 100, "finetune_epochs": 1, "timing_examples": 96},
         "bert_hf": {"head_epochs": 100, "epochs": 1, "timing_steps": 4, "timing_rounds": 2},
         "kerashub": {"epochs": 1, "max_train": None, "scratch_epochs": 5},
-        "gpt": {"steps": 1000, "batch": 32, "eval_every": 100, "learning_rate": 3e-3,
+        "gpt": {"vocab_size": 2000, "steps": 1000, "batch": 32, "eval_every": 100, "learning_rate": 3e-3,
                 "timing_lengths": [16, 32, 64, 128, 256, 512], "timing_repeats": 3},
         "bench": {"scratch_epochs": 5, "frozen_examples": 256, "finetune_examples": 1024, "finetune_steps": 12, "forward_batch": 32,
                   "forward_seq_len": 128, "repeats": 3},
@@ -56,7 +56,7 @@ PROFILES = {
         "bert_tfhub": {"head_epochs": 100, "finetune_epochs": 2, "timing_examples": 512},
         "bert_hf": {"head_epochs": 100, "epochs": 2, "timing_steps": 50, "timing_rounds": 3},
         "kerashub": {"epochs": 2, "max_train": None, "scratch_epochs": 5},
-        "gpt": {"steps": 5000, "batch": 64, "eval_every": 250, "learning_rate": 3e-3,
+        "gpt": {"vocab_size": 2000, "steps": 5000, "batch": 64, "eval_every": 250, "learning_rate": 3e-3,
                 "timing_lengths": [16, 32, 64, 128, 256, 512], "timing_repeats": 3},
         "bench": {"scratch_epochs": 5, "frozen_examples": 2048, "finetune_examples": 4096, "finetune_steps": 50, "forward_batch": 64,
                   "forward_seq_len": 128, "repeats": 3},
