@@ -74,3 +74,12 @@ def test_update_default_keeps_the_measurements_and_takes_the_new_default_run(tmp
     assert updated["metrics"] == {stem: {k: 0.5 for k in keys} for stem, keys in bench.METRIC_KEYS.items()}
     assert updated["notebooks"]["quick"] == FAKE["notebooks"]["quick"]
     assert {k: updated[k] for k in ("scratch", "finetune", "date")} == {k: FAKE[k] for k in ("scratch", "finetune", "date")}
+
+
+def test_the_machine_is_described_by_the_instructions_that_set_its_speed(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("flags : fpu sse avx2 fma\n")
+    assert bench.cpu_description(str(cpuinfo)) == "AVX2, no BF16"
+    cpuinfo.write_text("flags : fpu avx2 avx512f avx512_bf16\n")
+    assert bench.cpu_description(str(cpuinfo)) == "AVX-512, BF16"
+    assert bench.cpu_description(str(tmp_path / "missing")) == "CPU flags unknown"

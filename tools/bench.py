@@ -48,6 +48,18 @@ def encoder_flops(batch, seq_len, hidden, layers, intermediate):
     return layers * per_layer + 2 * batch * hidden * hidden
 
 
+def cpu_description(cpuinfo="/proc/cpuinfo"):
+    """The vector instructions that set this CPU's speed for the lessons: ``"AVX-512, BF16"``, ``"AVX2, no BF16"``..."""
+    from lesson_utils.training import cpu_has_bf16
+
+    try:
+        flags = set(Path(cpuinfo).read_text().split())
+    except OSError:
+        return "CPU flags unknown"
+    vector = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
+    return f"{vector}, {'BF16' if cpu_has_bf16(cpuinfo) else 'no BF16'}"
+
+
 def peak_gflop_per_s(n=2048, repeats=10):
     """Measured peak: a float32 ``n x n`` matrix product (2 n^3 FLOPs) on this machine."""
     import tensorflow as tf
@@ -297,7 +309,7 @@ def main(argv=None):
 
     sizes = profiles.profile().bench
     handles = pretrained.handles()
-    results = {"machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, TF {tf.__version__}",
+    results = {"machine": f"{platform.machine()}, {os.cpu_count()} CPU cores ({cpu_description()}), TF {tf.__version__}",
                "date": time.strftime("%Y-%m-%d"), "profile": profiles.profile_name()}
     peak = peak_gflop_per_s()
     steps = [("encoder_forward", lambda: bench_encoder_forward(sizes, peak)), ("scratch", lambda: bench_scratch(sizes)),
