@@ -81,15 +81,24 @@ def get_strategy():
     return tf.distribute.get_strategy()
 
 
-def cpu_has_bf16(cpuinfo="/proc/cpuinfo"):
+BF16_FLAGS = {"avx512_bf16", "amx_bf16"}
+
+
+def cpu_flags(cpuinfo="/proc/cpuinfo"):
+    """The CPU's instruction-set flags from ``cpuinfo`` (Linux), or ``None`` where that file cannot be read."""
+    try:
+        return set(Path(cpuinfo).read_text().split())
+    except OSError:
+        return None
+
+
+def cpu_has_bf16(cpuinfo="/proc/cpuinfo", flags=None):
     """Whether this machine's CPU multiplies bfloat16 in hardware (AVX-512 BF16 or AMX), on Linux.
 
     Without those instructions bfloat16 is emulated and slower than float32, so
     the lessons use ``mixed_bfloat16`` only where this is true (and never on a GPU,
-    which has its own rules).
+    which has its own rules). ``flags``: already-read ``cpu_flags()``, to skip reading ``cpuinfo``.
     """
-    try:
-        flags = set(Path(cpuinfo).read_text().split())
-    except OSError:
-        return False
-    return bool(flags & {"avx512_bf16", "amx_bf16"})
+    if flags is None:
+        flags = cpu_flags(cpuinfo)
+    return bool(flags and flags & BF16_FLAGS)

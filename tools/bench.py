@@ -50,14 +50,13 @@ def encoder_flops(batch, seq_len, hidden, layers, intermediate):
 
 def cpu_description(cpuinfo="/proc/cpuinfo"):
     """The vector instructions that set this CPU's speed for the lessons: ``"AVX-512, BF16"``, ``"AVX2, no BF16"``..."""
-    from lesson_utils.training import cpu_has_bf16
+    from lesson_utils import training
 
-    try:
-        flags = set(Path(cpuinfo).read_text().split())
-    except OSError:
+    flags = training.cpu_flags(cpuinfo)
+    if flags is None:
         return "CPU flags unknown"
     vector = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
-    return f"{vector}, {'BF16' if cpu_has_bf16(cpuinfo) else 'no BF16'}"
+    return f"{vector}, {'BF16' if training.cpu_has_bf16(flags=flags) else 'no BF16'}"
 
 
 def peak_gflop_per_s(n=2048, repeats=10):
