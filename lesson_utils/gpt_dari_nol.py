@@ -260,13 +260,16 @@ def decoding_functions(model):
     """
     first = model.blocks[0].attention
 
+    def bucketed(length):  # round up to a multiple of BUCKET, at most the model's context
+        return min(-(-length // BUCKET) * BUCKET, model.max_positions)
+
     @tf.function(jit_compile=True, reduce_retracing=True)
     def full_padded(ids, last):  # ``last`` is a tensor: no recompilation per length
         return model.forward(ids, logits_at=last[tf.newaxis])[0][:, 0]
 
     def full(ids):
         length = len(ids)
-        padded = np.zeros((1, min(-(-length // BUCKET) * BUCKET, model.max_positions)), np.int32)
+        padded = np.zeros((1, bucketed(length)), np.int32)
         padded[0, :length] = ids
         return full_padded(tf.constant(padded), tf.constant(length - 1))
 
@@ -282,7 +285,7 @@ def decoding_functions(model):
         return cached_step(token, cache, position), cache
 
     def empty_cache(length=None):
-        slots = model.max_positions if length is None else min(-(-length // BUCKET) * BUCKET, model.max_positions)
+        slots = model.max_positions if length is None else bucketed(length)
         shape = (1, first.num_heads, slots, first.head_dim)
         return [(tf.Variable(tf.zeros(shape), trainable=False), tf.Variable(tf.zeros(shape), trainable=False))
                 for _ in range(model.num_layers)]
