@@ -61,6 +61,23 @@ def test_import_selects_keras_2_and_keeps_stderr_quiet():
     assert result.stderr == "", f"noise on stderr:\n{result.stderr}"
 
 
+def test_import_selects_the_pooled_cpu_allocator_unless_the_user_chose():
+    # get_memory_info answers only for TensorFlow's pooled (BFC) allocator
+    code = ("import lesson_utils, tensorflow as tf\n"
+            "x = tf.ones((512, 512))\n"
+            "try:\n"
+            "    print(tf.config.experimental.get_memory_info('CPU:0')['peak'] >= x.numpy().nbytes)\n"
+            "except ValueError:\n"
+            "    print('system allocator')\n")
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPU_ALLOCATOR_USE_BFC"}
+    for choice, expected in ((None, "True"), ("false", "system allocator")):
+        if choice:
+            env["TF_CPU_ALLOCATOR_USE_BFC"] = choice
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=180)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == expected, (choice, result.stdout)
+
+
 def test_the_makefile_refuses_an_unsupported_python(tmp_path):
     old = tmp_path / "python3"  # answers every version check with "no", like Python 3.9 would
     old.write_text("#!/bin/sh\nexit 1\n")
