@@ -26,7 +26,7 @@ PROFILES = {
         # 03: epochs of the head on frozen features and of fine-tuning; texts timed in the speed comparisons.
         "bert_tfhub": {"head_epochs": 20, "finetune_epochs": 1, "timing_examples": 64},
         # 04: epochs of the head and of fine-tuning; training steps timed per pipeline, rounds.
-        "bert_hf": {"head_epochs": 20, "epochs": 1, "timing_steps": 2, "timing_rounds": 1},
+        "bert_hf": {"head_epochs": 20, "epochs": 1, "timing_steps": 1, "timing_rounds": 1},
         # 05: epochs of fine-tuning with KerasHub, training texts used (None: all), epochs of the small transformer.
         "kerashub": {"epochs": 1, "max_train": 480, "scratch_epochs": 3},
         # 06: the small GPT: BPE vocabulary size, training steps, batch, steps between validation losses, peak
