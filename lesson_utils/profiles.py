@@ -42,7 +42,7 @@ PROFILES = {
         "attention": {"train": 20000, "val": 1000, "test": 2000, "long": 2000, "long_max_len": 160, "max_epochs": 80},
         "scratch": {"epochs": 5, "timing_lengths": [16, 32, 64, 128, 256, 512]},
         "bert_tfhub": {"head_epochs": 100, "finetune_epochs": 1, "timing_examples": 96},
-        "bert_hf": {"head_epochs": 100, "epochs": 1, "timing_steps": 4, "timing_rounds": 2},
+        "bert_hf": {"head_epochs": 100, "epochs": 2, "timing_steps": 4, "timing_rounds": 2},
         "kerashub": {"epochs": 1, "max_train": None, "scratch_epochs": 5},
         "gpt": {"vocab_size": 2000, "steps": 1000, "batch": 32, "eval_every": 100, "learning_rate": 3e-3,
                 "timing_lengths": [16, 32, 64, 128, 256, 512], "timing_repeats": 3},

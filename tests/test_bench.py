@@ -16,8 +16,10 @@ FAKE = {
                  "padding_fraction_dynamic": 0.4, "padding_fraction_bucket": 0.1},
     "encoder_forward": {"gflop_per_s": 40.0, "peak_gflop_per_s": 100.0},
     "notebooks": {"quick": {"01_perhatian": 50.0, "02_transformer_dari_nol": 40.0},
-                  "default": {"01_perhatian": 200.0, "02_transformer_dari_nol": 150.0}},
-    "metrics": {"02_transformer_dari_nol": {"test_accuracy": 0.87}},
+                  "default": {"01_perhatian": 200.0, "02_transformer_dari_nol": 150.0, "03_bert_tfhub": 240.0,
+                              "04_bert_huggingface": 361.0}},
+    "metrics": {"02_transformer_dari_nol": {"test_accuracy": 0.87}, "03_bert_tfhub": {"finetuned_test_accuracy": 0.91},
+                "04_bert_huggingface": {"finetuned_test_accuracy": 0.899}},
 }
 
 
@@ -35,6 +37,11 @@ def test_targets_report_met_and_missed():
     assert met["fine-tuning: the lesson's pipeline"] is True  # 60% of the peak
     assert met["encoder forward: share of measured peak"] is False  # 40%
     assert met["all notebooks, quick profile"] is True
+    assert met["notebook 03, default profile (`make run`)"] is True  # 240 s: at the limit
+    assert met["notebook 04, default profile (`make run`)"] is False  # 361 s
+    assert met["fine-tuned test accuracy, notebooks 03 and 04"] is False  # 0.899 in 04
+    without = {**FAKE, "notebooks": {**FAKE["notebooks"], "default": {"01_perhatian": 200.0}}, "metrics": {}}
+    assert not any(ok for name, _, _, ok in bench.targets(without) if "03" in name or "04" in name)  # missing: not met
 
 
 def test_readme_table_is_replaced_between_markers(tmp_path):

@@ -214,6 +214,10 @@ def targets(results):
     lesson = ft["lesson_examples_per_s"]
     share = e["gflop_per_s"] / e["peak_gflop_per_s"]
     quick_total = sum(results["notebooks"]["quick"].values())
+    default = results["notebooks"]["default"]
+    seconds_03, seconds_04 = default.get("03_bert_tfhub", float("nan")), default.get("04_bert_huggingface", float("nan"))
+    accuracy = {stem: results["metrics"].get(stem, {}).get("finetuned_test_accuracy", float("nan"))
+                for stem in ("03_bert_tfhub", "04_bert_huggingface")}
     return [
         ("scratch: lesson vs original examples/s", f"{scratch_speedup:.1f}x", ">= 3x", scratch_speedup >= 3),
         ("scratch: lesson vs original test accuracy",
@@ -226,6 +230,11 @@ def targets(results):
          lesson >= 50 or ft["lesson_share_of_float32_peak"] >= 0.5),
         ("encoder forward: share of measured peak", f"{share:.0%}", ">= 50%", share >= 0.5),
         ("all notebooks, quick profile", f"{quick_total:.0f} s", "< 360 s", quick_total < 360),
+        ("notebook 03, default profile (`make run`)", f"{seconds_03:.0f} s", "<= 240 s", seconds_03 <= 240),
+        ("notebook 04, default profile (`make run`)", f"{seconds_04:.0f} s", "<= 360 s", seconds_04 <= 360),
+        ("fine-tuned test accuracy, notebooks 03 and 04",
+         f"{accuracy['03_bert_tfhub']:.3f}, {accuracy['04_bert_huggingface']:.3f}", ">= 0.90",
+         min(accuracy.values()) >= 0.90),
     ]
 
 
