@@ -116,6 +116,9 @@ CLAIMS = {
               lambda m: min(m["speedup_bucket_vs_pad128"], m["speedup_dynamic_vs_pad128"]) >= 1.15,
               lambda m: f"bucketing {m['speedup_bucket_vs_pad128']:.2f}x, dinamis {m['speedup_dynamic_vs_pad128']:.2f}x",
               LARGE),  # quick times 2 steps once: too few to compare speeds on a busy machine
+        Claim("Biaya per 1000 posisi token hampir sama untuk ketiga cara padding",
+              lambda m: m["cost_per_position_spread"] <= 1.25,
+              lambda m: f"termahal / termurah {m['cost_per_position_spread']:.2f}x (<= 1.25x)", LARGE),
         # The frozen embedding's and bf16's gains are shown, not claimed: a few timed steps on a shared 2-core CPU
         # cannot tell a 10-20% gain from noise (the frozen embedding is kept for the work it removes).
         Claim("Dengan loss yang salah, kepala yang sama belajar lebih buruk dalam jumlah epoch yang sama",
