@@ -73,10 +73,10 @@ def take_batches(dataset, steps):
     of different lengths share one traced training step of a Keras model.
 
     tf.data's autotuning is off for the result. With it on, deleting the iterator (``fit``
-    does at its end) waits for the tuner's background thread to wake up, and its sleep
-    doubles from 10 ms: every timed ``fit`` came out rounded up to 0.01 x (2^k - 1) s
-    (..., 2.55 s, 5.11 s), so a 2.8 s round of dynamic padding and a 4.6 s round of padding
-    to 128 both took 5.11 s (TF 2.21, measured). The batches are in memory: nothing to tune.
+    does at its end) can wait for the tuner's background thread to wake up, and its sleep
+    doubles from 10 ms: a timed ``fit`` is rounded up to 0.01 x (2^k - 1) s (..., 2.55 s,
+    5.11 s), and notebook 04 once measured dynamic padding at 0.89x the speed of padding to
+    128 (TF 2.21). The batches are in memory: nothing to tune.
     """
     import tensorflow as tf
 
